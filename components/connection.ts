@@ -17,10 +17,161 @@ export interface InfluxConnection {
     /** The bucket created at first boot (or named by the external settings). */
     readonly initialBucket: pulumi.Output<string>;
     /**
-     * The resource whose deletion deletes everything inside InfluxDB (container, Helm release); resources living in
-     * the server are `deletedWith` it. Undefined for an external server, whose contents Pulumi must delete itself.
+     * The resource whose deletion deletes everything inside InfluxDB (Docker: the data volume, since deleting the
+     * container alone keeps the data; Kubernetes: the Helm release, whose uninstall deletes the PVC); resources living
+     * in the server are `deletedWith` it. Undefined for an external server, whose contents Pulumi must delete itself.
      */
     readonly server?: pulumi.Resource;
     /** Resources that must exist (and be ready) before anything talks to the server's API. */
     readonly readiness: pulumi.Resource[];
+}
+
+/** The four variables Flagsmith's API and task processor read to use InfluxDB for analytics. */
+export interface FlagsmithInfluxEnv {
+    /** Internal URL of InfluxDB, with the port. */
+    readonly INFLUXDB_URL: pulumi.Output<string>;
+    /** Least-privilege token for Flagsmith. Always a secret. */
+    readonly INFLUXDB_TOKEN: pulumi.Output<string>;
+    /** Organization name. */
+    readonly INFLUXDB_ORG: pulumi.Output<string>;
+    /** Raw bucket; Flagsmith derives `<bucket>_downsampled_15m` and `<bucket>_downsampled_1h` from it. */
+    readonly INFLUXDB_BUCKET: pulumi.Output<string>;
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Validation shared by the InfluxDB implementations (influxdb-docker.ts, influxdb-kubernetes.ts, influxdb-external.ts)
+// and by parseInfluxSettings (influxdb.ts). Pure functions; each error names the setting and how to fix it.
+
+/** Default pinned InfluxDB image tag. InfluxDB 2.x: `latest` is InfluxDB 3, which has no v2 setup/orgs/tasks API. */
+export const DEFAULT_INFLUXDB_TAG = "2.7.12";
+
+/** Shortest retention InfluxDB accepts for a bucket, in seconds (1h). */
+export const MIN_RETENTION_SECONDS = 3600;
+
+/** Throw unless `tag` is an InfluxDB 2.x image tag (`2`, `2.7`, `2.7.12`, `2.7.12-alpine`). */
+export function checkInflux2Tag(tag: string, setting: string): void {
+    if (!/^2(\.\d+){0,2}([-_.][\w.-]+)?$/.test(tag)) {
+        const why =
+            tag === "latest" || tag === ""
+                ? `"${tag || "(no tag)"}" is InfluxDB 3, not 2.x`
+                : `"${tag}" is not an InfluxDB 2.x tag`;
+        throw new Error(
+            `${setting}: image tag ${why}; this program needs InfluxDB 2.x (organizations, buckets, tasks, v2 setup). ` +
+                `Pin a 2.x tag, e.g. ${DEFAULT_INFLUXDB_TAG}.`,
+        );
+    }
+}
+
+/** Throw unless `image` (`repo[:tag][@digest]`) carries an InfluxDB 2.x tag; return the tag. */
+export function checkInflux2Image(image: string, setting: string): string {
+    const withoutDigest = image.split("@")[0];
+    const slash = withoutDigest.lastIndexOf("/");
+    const colon = withoutDigest.lastIndexOf(":");
+    const tag = colon > slash ? withoutDigest.substring(colon + 1) : "";
+    if (tag === "") {
+        throw new Error(
+            `${setting}: image "${image}" has no tag, which means latest = InfluxDB 3; ` +
+                `pin an InfluxDB 2.x tag, e.g. influxdb:${DEFAULT_INFLUXDB_TAG}.`,
+        );
+    }
+    checkInflux2Tag(tag, `${setting} ("${image}")`);
+    return tag;
+}
+
+const DURATION_UNITS: Record<string, number> = {
+    ns: 1e-9,
+    us: 1e-6,
+    µs: 1e-6,
+    ms: 1e-3,
+    s: 1,
+    m: 60,
+    h: 3600,
+    d: 86400,
+    w: 604800,
+};
+
+/**
+ * Parse an InfluxDB duration (`30d`, `1w`, `72h`, `1h30m`; `0`, `0s` or `infinite` for infinite retention) to seconds
+ * (0 = infinite). Throws unless it is infinite or at least 1h.
+ */
+export function parseRetention(value: string, setting: string): number {
+    const v = value.trim();
+    if (v === "0" || v === "infinite") {
+        return 0;
+    }
+    const parts = [...v.matchAll(/(\d+)(ns|us|µs|ms|s|m|h|d|w)/g)];
+    if (parts.length === 0 || parts.map((p) => p[0]).join("") !== v) {
+        throw new Error(
+            `${setting}: "${value}" is not a duration; use e.g. 30d, 1w, 72h or 1h30m (units ns, us, ms, s, m, h, ` +
+                `d, w), or 0s for infinite retention.`,
+        );
+    }
+    const seconds = parts.reduce((sum, p) => sum + Number(p[1]) * DURATION_UNITS[p[2]], 0);
+    if (seconds !== 0 && seconds < MIN_RETENTION_SECONDS) {
+        throw new Error(`${setting}: retention "${value}" is below InfluxDB's minimum of 1h; use 1h or more, or 0s.`);
+    }
+    return seconds;
+}
+
+/** Throw unless `port` is an integer in 1..65535. */
+export function checkPort(port: number, setting: string): void {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+        throw new Error(`${setting}: port must be an integer between 1 and 65535, got ${JSON.stringify(port)}.`);
+    }
+}
+
+/** Throw unless `value` is a non-blank string. */
+export function checkNonEmpty(value: unknown, setting: string, what: string): void {
+    if (typeof value !== "string" || value.trim() === "") {
+        throw new Error(`${setting}: ${what} must be a non-empty string, got ${JSON.stringify(value)}.`);
+    }
+}
+
+/** Throw unless `url` is an absolute http(s) URL. */
+export function checkHttpUrl(url: string, setting: string): void {
+    let parsed: URL | undefined;
+    try {
+        parsed = new URL(url);
+    } catch {
+        parsed = undefined;
+    }
+    if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
+        throw new Error(`${setting}: "${url}" is not an http(s) URL; use e.g. http://influxdb.example.com:8086.`);
+    }
+}
+
+/**
+ * Validate an Input: synchronously when it is a plain value (so a bad argument fails at construction), inside an
+ * `apply` when it is an Output (the error then fails the resources that use the returned Input).
+ */
+export function validated<T>(value: pulumi.Input<T>, check: (v: T) => void): pulumi.Input<T> {
+    if (pulumi.Output.isInstance(value)) {
+        return value.apply((v) => {
+            check(v as T);
+            return v;
+        }) as pulumi.Input<T>;
+    }
+    if (!(value instanceof Promise)) {
+        check(value as T);
+        return value;
+    }
+    return pulumi.output(value).apply((v) => {
+        check(v as T);
+        return v;
+    }) as pulumi.Input<T>;
+}
+
+/**
+ * A physical name scoped to the stack (`<base>-<stack>`), so several stacks share one Docker host or cluster.
+ * Lower-cased and limited to `[a-z0-9-]` and `max` characters when `dns` is set (Kubernetes names).
+ */
+export function stackScopedName(base: string, options: { dns?: boolean; max?: number } = {}): string {
+    let name = `${base}-${pulumi.getStack()}`;
+    if (options.dns) {
+        name = name
+            .toLowerCase()
+            .replace(/[^a-z0-9-]+/g, "-")
+            .replace(/^-+|-+$/g, "");
+    }
+    return options.max ? name.substring(0, options.max).replace(/-+$/, "") : name;
 }

@@ -1,0 +1,295 @@
+// Downsampling tasks for Flagsmith's InfluxDB analytics: spec types, Flux generation in the shape of Flagsmith's
+// docs ("Using InfluxDB for Analytics"), validation, and extraction of the buckets a script reads and writes.
+import {
+    FluxAstNode,
+    analyzeFlux,
+    astChild,
+    astChildren,
+    astStringLiteral,
+    describeAstNode,
+    durationToSeconds,
+    parseFluxAst,
+    parseTaskOption,
+    walkAst,
+} from "../dynamic-providers/flux-analyzer";
+
+/** Aggregates a downsampling task may apply per window (Flux functions of the same name). */
+export const DOWNSAMPLING_AGGREGATES = ["sum", "mean", "max", "min", "count", "last"] as const;
+export type DownsamplingAggregate = (typeof DOWNSAMPLING_AGGREGATES)[number];
+
+/** A downsampling task generated from parameters. */
+export interface DownsamplingTaskSpec {
+    /** Task name in InfluxDB (also written into `option task`). Non-empty; unique within the organization. */
+    readonly name: string;
+    /** Bucket the raw points are read from. A valid bucket name (no leading `_`, no quotes). */
+    readonly sourceBucket: string;
+    /** Only points of this measurement (`_measurement`) are downsampled. Non-empty. */
+    readonly measurement: string;
+    /** If set, only this field (`_field`) is downsampled. Non-empty when set. Default: every field. */
+    readonly field?: string;
+    /**
+     * If set, the data is regrouped by these columns before aggregation (`group(columns: [...])`), which drops the
+     * other columns; re-add constant ones with `setColumns`. Default: keep the series as stored.
+     */
+    readonly groupColumns?: readonly string[];
+    /**
+     * Flux duration used both as the task schedule (`every`) and as the aggregation window, e.g. `15m`, `1h`.
+     * Whole seconds, at least `1s`; `mo` and `y` are not allowed (no fixed length).
+     */
+    readonly every: string;
+    /** Aggregate applied per window. Default: `sum`. */
+    readonly aggregate?: DownsamplingAggregate;
+    /** Bucket the downsampled points are written to. A valid bucket name, different from `sourceBucket`. */
+    readonly destinationBucket: string;
+    /** Delay after each `every` boundary before the task runs (Flux duration, whole seconds). Default: none. */
+    readonly offset?: string;
+    /** Task status in InfluxDB. Default: `active`. */
+    readonly status?: "active" | "inactive";
+    /**
+     * Columns set to constant values after aggregation (`set(key, value)`, in insertion order), e.g. `_measurement`
+     * and `_field` after a `group` that dropped them. Keys non-empty. Default: none.
+     */
+    readonly setColumns?: Readonly<Record<string, string>>;
+}
+
+/** A downsampling task whose Flux is supplied by the user. */
+export interface RawDownsamplingTaskSpec {
+    /** Task name. Must equal the `name` in the script's `option task`. */
+    readonly name: string;
+    /** The complete Flux script, including its `option task = {...}` header. */
+    readonly flux: string;
+    /** Task status in InfluxDB. Default: `active`. */
+    readonly status?: "active" | "inactive";
+}
+
+export type DownsamplingTask = DownsamplingTaskSpec | RawDownsamplingTaskSpec;
+
+/** Buckets a Flux script touches. */
+export interface BucketReferences {
+    /** Buckets read with `from(bucket: "...")`, in order of first appearance. */
+    readonly reads: string[];
+    /** Buckets written with `to(bucket: "...")` (or `wideTo`), in order of first appearance. */
+    readonly writes: string[];
+    /** Calls whose bucket cannot be known without running the script (non-literal `bucket`, or `bucketID`). */
+    readonly unresolved: string[];
+}
+
+export function isRawDownsamplingTask(task: DownsamplingTask): task is RawDownsamplingTaskSpec {
+    return "flux" in task;
+}
+
+/** Escapes a value for use inside a Flux string literal (quotes, backslashes, `${` interpolation, control chars). */
+export function escapeFluxString(value: string): string {
+    return value
+        .replace(/\\/g, "\\\\")
+        .replace(/"/g, '\\"')
+        .replace(/\$\{/g, "\\${")
+        .replace(/\n/g, "\\n")
+        .replace(/\r/g, "\\r")
+        .replace(/\t/g, "\\t");
+}
+
+function fluxString(value: string): string {
+    return `"${escapeFluxString(value)}"`;
+}
+
+function filterLines(predicate: string): string[] {
+    return [" |> filter(fn: (r) =>", `  (${predicate}))`];
+}
+
+/**
+ * The Flux script of a task: the `option task` header, then the docs' two pipelines (select the raw points over
+ * twice the schedule interval; aggregate per window and write). A raw spec's Flux is returned unchanged.
+ */
+export function renderDownsamplingFlux(spec: DownsamplingTask): string {
+    if (isRawDownsamplingTask(spec)) return spec.flux;
+    const options = [`name: ${fluxString(spec.name)}`, `every: ${spec.every}`];
+    if (spec.offset !== undefined) options.push(`offset: ${spec.offset}`);
+    const select = [
+        `data = from(bucket: ${fluxString(spec.sourceBucket)})`,
+        " |> range(start: -duration(v: int(v: task.every) * 2))",
+        ...filterLines(`r._measurement == ${fluxString(spec.measurement)}`),
+        ...(spec.field !== undefined ? filterLines(`r._field == ${fluxString(spec.field)}`) : []),
+        ...(spec.groupColumns !== undefined
+            ? [` |> group(columns: [${spec.groupColumns.map(fluxString).join(", ")}])`]
+            : []),
+    ];
+    const write = [
+        "data",
+        ` |> aggregateWindow(fn: ${spec.aggregate ?? "sum"}, every: ${spec.every})`,
+        ...filterLines("exists r._value"),
+        ...Object.entries(spec.setColumns ?? {}).map(
+            ([key, value]) => ` |> set(key: ${fluxString(key)}, value: ${fluxString(value)})`,
+        ),
+        ` |> to(bucket: ${fluxString(spec.destinationBucket)})`,
+    ];
+    return [`option task = {${options.join(", ")}}`, "", ...select, "", ...write].join("\n") + "\n";
+}
+
+/** The four tasks of Flagsmith's docs, reading `rawBucket` and writing `<rawBucket>_downsampled_15m` / `_1h`. */
+export function defaultDownsamplingTasks(rawBucket: string): DownsamplingTaskSpec[] {
+    const common = { sourceBucket: rawBucket, aggregate: "sum" } as const;
+    const every15m = { ...common, every: "15m", destinationBucket: `${rawBucket}_downsampled_15m` } as const;
+    const every1h = { ...common, every: "1h", destinationBucket: `${rawBucket}_downsampled_1h` } as const;
+    return [
+        { ...every15m, name: "Downsample (API Requests)", measurement: "api_call" },
+        { ...every15m, name: "Downsample (Flag Evaluations)", measurement: "feature_evaluation" },
+        { ...every1h, name: "Downsample API 1h", measurement: "api_call" },
+        {
+            ...every1h,
+            name: "Downsample API 1h - Flag Analytics",
+            measurement: "feature_evaluation",
+            field: "request_count",
+            groupColumns: ["feature_id", "environment_id"],
+            setColumns: { _measurement: "feature_evaluation", _field: "request_count" },
+        },
+    ];
+}
+
+/**
+ * Problems with a spec, each naming the task and the field; empty when the spec is usable. Checks values only
+ * (the generated Flux is checked by `checkDownsamplingTask`). Tolerates specs of the wrong shape from untyped input.
+ */
+export function validateSpec(spec: DownsamplingTask): string[] {
+    if (typeof spec !== "object" || spec === null) return ["downsampling task: spec must be an object"];
+    const label = `downsampling task ${typeof spec.name === "string" ? JSON.stringify(spec.name) : "(unnamed)"}`;
+    const problems = isRawDownsamplingTask(spec) ? rawSpecProblems(spec) : specProblems(spec);
+    if (typeof spec.name !== "string" || spec.name.trim() === "") problems.unshift("name: must be a non-empty string");
+    if (spec.status !== undefined && spec.status !== "active" && spec.status !== "inactive") {
+        problems.push(`status: must be "active" or "inactive", got ${JSON.stringify(spec.status)}`);
+    }
+    return problems.map((problem) => `${label}: ${problem}`);
+}
+
+function specProblems(spec: DownsamplingTaskSpec): string[] {
+    const problems = [
+        bucketProblem("sourceBucket", spec.sourceBucket),
+        bucketProblem("destinationBucket", spec.destinationBucket),
+        nonEmptyProblem("measurement", spec.measurement),
+        spec.field === undefined ? undefined : nonEmptyProblem("field", spec.field),
+        durationProblem("every", spec.every, 1),
+        spec.offset === undefined ? undefined : durationProblem("offset", spec.offset, 0),
+        groupColumnsProblem(spec.groupColumns),
+        setColumnsProblem(spec.setColumns),
+    ];
+    if (spec.aggregate !== undefined && !(DOWNSAMPLING_AGGREGATES as readonly string[]).includes(spec.aggregate)) {
+        problems.push(
+            `aggregate: unknown aggregate ${JSON.stringify(spec.aggregate)} (one of ${DOWNSAMPLING_AGGREGATES.join(", ")})`,
+        );
+    }
+    if (spec.sourceBucket === spec.destinationBucket && typeof spec.sourceBucket === "string") {
+        problems.push(`destinationBucket: must differ from sourceBucket ("${spec.sourceBucket}")`);
+    }
+    return problems.filter((p): p is string => p !== undefined);
+}
+
+function rawSpecProblems(spec: RawDownsamplingTaskSpec): string[] {
+    if (typeof spec.flux !== "string" || spec.flux.trim() === "") return ["flux: must be a non-empty script"];
+    const header = parseTaskOption(spec.flux);
+    if (!header.ok) return [`flux: ${header.error}`];
+    if (header.name !== spec.name) {
+        return [`flux: option task name ${JSON.stringify(header.name)} differs from the task name`];
+    }
+    return [];
+}
+
+function nonEmptyProblem(field: string, value: unknown): string | undefined {
+    return typeof value === "string" && value !== "" ? undefined : `${field}: must be a non-empty string`;
+}
+
+/** InfluxDB v2 bucket names: non-empty, no leading underscore (system buckets), no quotes, no control characters. */
+function bucketProblem(field: string, value: unknown): string | undefined {
+    if (typeof value !== "string" || value.trim() === "") return `${field}: must be a non-empty bucket name`;
+    if (value.startsWith("_")) return `${field}: bucket name "${value}" must not start with "_"`;
+    if (/["']/.test(value)) return `${field}: bucket name ${JSON.stringify(value)} must not contain quotes`;
+    if (/[\u0000-\u001f\u007f]/.test(value) || value !== value.trim()) {
+        return `${field}: bucket name ${JSON.stringify(value)} has control characters or surrounding spaces`;
+    }
+    return undefined;
+}
+
+function durationProblem(field: string, value: unknown, minSeconds: number): string | undefined {
+    let seconds: number;
+    try {
+        seconds = durationToSeconds(value as string);
+    } catch (e) {
+        return `${field}: ${(e as Error).message}`;
+    }
+    if (!Number.isInteger(seconds)) return `${field}: must be a whole number of seconds, got ${String(value)}`;
+    if (seconds < minSeconds) return `${field}: must be at least ${minSeconds}s, got ${String(value)}`;
+    return undefined;
+}
+
+function groupColumnsProblem(columns: unknown): string | undefined {
+    if (columns === undefined) return undefined;
+    if (!Array.isArray(columns) || columns.some((c) => typeof c !== "string" || c === "")) {
+        return "groupColumns: must be an array of non-empty column names";
+    }
+    return new Set(columns).size === columns.length ? undefined : "groupColumns: contains duplicates";
+}
+
+function setColumnsProblem(columns: unknown): string | undefined {
+    if (columns === undefined) return undefined;
+    if (typeof columns !== "object" || columns === null || Array.isArray(columns)) {
+        return "setColumns: must be a record of column name to string value";
+    }
+    const bad = Object.entries(columns).find(([key, value]) => key === "" || typeof value !== "string");
+    return bad ? `setColumns: column ${JSON.stringify(bad[0])} needs a non-empty name and a string value` : undefined;
+}
+
+/**
+ * Full check of a task: `validateSpec`, then the generated (or raw) Flux through the analyzer, and its `option task`
+ * against the spec. Every message names the task; an empty result means the task can be created.
+ */
+export async function checkDownsamplingTask(spec: DownsamplingTask): Promise<string[]> {
+    const problems = validateSpec(spec);
+    if (problems.length > 0) return problems;
+    const label = `downsampling task ${JSON.stringify(spec.name)}`;
+    const flux = renderDownsamplingFlux(spec);
+    const errors = (await analyzeFlux(flux)).filter((d) => d.severity === "error");
+    if (errors.length > 0) {
+        return errors.map((d) => `${label}: Flux error at line ${d.line}, column ${d.column}: ${d.message}`);
+    }
+    if (isRawDownsamplingTask(spec)) return [];
+    const header = parseTaskOption(flux);
+    const matches =
+        header.ok && header.name === spec.name && header.every === spec.every && header.offset === spec.offset;
+    return matches ? [] : [`${label}: generated option task does not match the spec (${JSON.stringify(header)})`];
+}
+
+/**
+ * Buckets a script reads (`from`) and writes (`to`, `wideTo`, also as package members such as `experimental.to`),
+ * found in the AST. Meant for checking that every bucket a task touches is declared by the stack.
+ */
+export function bucketsReferenced(flux: string): BucketReferences {
+    const reads = new Set<string>();
+    const writes = new Set<string>();
+    const unresolved: string[] = [];
+    walkAst(parseFluxAst(flux), (node) => {
+        const callee = calleeName(node);
+        const target = callee === "from" ? reads : callee === "to" || callee === "wideTo" ? writes : undefined;
+        if (!target) return;
+        const args = astChildren(astChildren(node, "arguments")[0], "properties");
+        const argument = (name: string) => args.find((p) => astChild(p, "key")?.name === name);
+        const bucket = argument("bucket");
+        const where = node.location ? ` at line ${node.location.start.line}` : "";
+        if (bucket) {
+            const value = astChild(bucket, "value");
+            const name = astStringLiteral(value);
+            if (name !== undefined) target.add(name);
+            else unresolved.push(`${callee}()${where}: bucket is ${value ? describeAstNode(value) : "missing"}`);
+        } else if (argument("bucketID")) {
+            unresolved.push(`${callee}()${where}: uses bucketID`);
+        }
+    });
+    return { reads: [...reads], writes: [...writes], unresolved };
+}
+
+/** Name of the called function for call nodes (`f(...)` or `pkg.f(...)`), undefined for other nodes. */
+function calleeName(node: FluxAstNode): string | undefined {
+    if (!Array.isArray(node.arguments)) return undefined;
+    const callee = astChild(node, "callee");
+    if (typeof callee?.name === "string") return callee.name;
+    const property = astChild(callee, "property");
+    return typeof property?.name === "string" ? property.name : astStringLiteral(property);
+}

@@ -1,0 +1,316 @@
+// Authorization: an InfluxDB API token as a Pulumi resource. The token is shown only on create, kept as a secret.
+import * as pulumi from "@pulumi/pulumi";
+import type { Authorization as ApiAuthorization, Permission } from "@influxdata/influxdb-client-apis";
+import { callApi, callApiOrNotFound, Connection } from "./client";
+import {
+    CheckFailure,
+    checkConnection,
+    checkId,
+    compact,
+    connectionKey,
+    diffByRules,
+    DiffRule,
+    isUnknown,
+    jsonEqual,
+} from "./common";
+import { ConnectionArgs, secretConnection } from "./connection";
+
+export type PermissionAction = "read" | "write";
+
+/** Resource types a permission may name (InfluxDB 2 OSS). */
+export const RESOURCE_TYPES = [
+    "authorizations",
+    "buckets",
+    "dashboards",
+    "orgs",
+    "sources",
+    "tasks",
+    "telegrafs",
+    "users",
+    "variables",
+    "scrapers",
+    "secrets",
+    "labels",
+    "views",
+    "documents",
+    "notificationRules",
+    "notificationEndpoints",
+    "checks",
+    "dbrp",
+    "notebooks",
+    "annotations",
+    "remotes",
+    "replications",
+    "instance",
+] as const;
+export type ResourceType = (typeof RESOURCE_TYPES)[number];
+
+/** One permission of a token. */
+export interface PermissionArgs {
+    /** `read` or `write`. */
+    readonly action: pulumi.Input<PermissionAction>;
+    /** What it applies to: all resources of `type` in `orgID`, or only the one with `id`. */
+    readonly resource: pulumi.Input<{
+        /** Resource type, e.g. `buckets`. */
+        readonly type: pulumi.Input<ResourceType>;
+        /** A single resource's ID. Default: all of the type. */
+        readonly id?: pulumi.Input<string>;
+        /** Organization owning the resources. Default: the authorization's `orgId`. */
+        readonly orgID?: pulumi.Input<string>;
+    }>;
+}
+
+/** A permission as the provider sees it. */
+export interface PermissionInputs {
+    readonly action: PermissionAction;
+    readonly resource: { readonly type: ResourceType; readonly id?: string; readonly orgID?: string };
+}
+
+/** Arguments of an Authorization. */
+export interface AuthorizationArgs {
+    /** Connection to the InfluxDB API; the token is made secret. */
+    readonly connection: pulumi.Input<ConnectionArgs>;
+    /** Organization the token belongs to. Changing it replaces the token. */
+    readonly orgId: pulumi.Input<string>;
+    /** Description shown in the InfluxDB UI. Updated in place. */
+    readonly description: pulumi.Input<string>;
+    /** Permissions; at least one. Any change replaces the token (InfluxDB cannot edit permissions). */
+    readonly permissions: pulumi.Input<pulumi.Input<PermissionArgs>[]>;
+    /** `active` (default) or `inactive`. Updated in place. */
+    readonly status?: pulumi.Input<"active" | "inactive">;
+}
+
+export interface AuthorizationInputs {
+    readonly connection: Connection;
+    readonly orgId: string;
+    readonly description: string;
+    readonly permissions: PermissionInputs[];
+    readonly status: "active" | "inactive";
+}
+
+export interface AuthorizationOutputs extends AuthorizationInputs {
+    readonly authorizationId: string;
+    readonly token: string;
+}
+
+function checkPermission(p: unknown, i: number): CheckFailure[] {
+    const at = `permissions[${i}]`;
+    if (isUnknown(p)) {
+        return [];
+    }
+    const perm = (p ?? {}) as { action?: unknown; resource?: { type?: unknown; id?: unknown; orgID?: unknown } };
+    const failures: CheckFailure[] = [];
+    if (!isUnknown(perm.action) && perm.action !== "read" && perm.action !== "write") {
+        failures.push({ property: `${at}.action`, reason: `${at}.action must be "read" or "write"; got ${JSON.stringify(perm.action)}` });
+    }
+    const type = perm.resource?.type;
+    if (!isUnknown(type) && !(RESOURCE_TYPES as readonly unknown[]).includes(type)) {
+        failures.push({
+            property: `${at}.resource.type`,
+            reason: `${at}.resource.type ${JSON.stringify(type)} is not an InfluxDB resource type; use one of ${RESOURCE_TYPES.join(", ")}`,
+        });
+    }
+    if (perm.resource?.id !== undefined) {
+        failures.push(...checkId(`${at}.resource.id`, perm.resource.id));
+    }
+    if (perm.resource?.orgID !== undefined) {
+        failures.push(...checkId(`${at}.resource.orgID`, perm.resource.orgID));
+    }
+    return failures;
+}
+
+/** Validates authorization inputs offline; unknown values are skipped. */
+export function checkAuthorization(news: Record<string, unknown>): CheckFailure[] {
+    const failures = [...checkConnection(news.connection), ...checkId("orgId", news.orgId)];
+    if (!isUnknown(news.description) && (typeof news.description !== "string" || news.description.trim() === "")) {
+        failures.push({ property: "description", reason: "description must say what the token is for (non-empty)" });
+    }
+    if (news.status !== undefined && !isUnknown(news.status) && news.status !== "active" && news.status !== "inactive") {
+        failures.push({ property: "status", reason: `status must be "active" or "inactive"; got ${JSON.stringify(news.status)}` });
+    }
+    const perms = news.permissions;
+    if (!isUnknown(perms) || Array.isArray(perms)) {
+        if (!Array.isArray(perms) || perms.length === 0) {
+            failures.push({ property: "permissions", reason: "permissions must be a non-empty list" });
+        } else {
+            perms.forEach((p, i) => failures.push(...checkPermission(p, i)));
+        }
+    }
+    return failures;
+}
+
+/** Fills defaults: status active; each permission's orgID defaults to the authorization's org. */
+export function normalizeAuthorizationInputs(news: Record<string, unknown>): Record<string, unknown> {
+    const orgId = news.orgId;
+    const permissions = Array.isArray(news.permissions)
+        ? news.permissions.map((p: PermissionInputs) =>
+              isUnknown(p) ? p : { action: p.action, resource: compact({ ...p.resource, orgID: p.resource?.orgID ?? orgId }) },
+          )
+        : news.permissions;
+    return compact({ ...news, status: news.status ?? "active", permissions });
+}
+
+/** Permissions as a set: order does not matter. */
+export function permissionKey(perms: unknown): unknown {
+    if (!Array.isArray(perms)) {
+        return perms;
+    }
+    return perms.map((p) => JSON.stringify(p, Object.keys(flatten(p)).sort())).sort();
+}
+
+function flatten(v: unknown, out: Record<string, true> = {}): Record<string, true> {
+    if (v !== null && typeof v === "object") {
+        for (const [k, inner] of Object.entries(v)) {
+            out[k] = true;
+            flatten(inner, out);
+        }
+    }
+    return out;
+}
+
+const AUTH_RULES: readonly DiffRule<Partial<AuthorizationOutputs>, Partial<AuthorizationInputs>>[] = [
+    { name: "orgId", old: (o) => o.orgId, new: (n) => n.orgId, replaces: true },
+    { name: "permissions", old: (o) => permissionKey(o.permissions), new: (n) => permissionKey(n.permissions), replaces: true },
+    { name: "description", old: (o) => o.description, new: (n) => n.description },
+    { name: "status", old: (o) => o.status ?? "active", new: (n) => n.status ?? "active" },
+    { name: "connection", old: (o) => connectionKey(o.connection), new: (n) => connectionKey(n.connection) },
+];
+
+/** Pure diff: permission or org changes replace the token; status and description are updated in place. */
+export function diffAuthorization(olds: Partial<AuthorizationOutputs>, news: Partial<AuthorizationInputs>) {
+    return { ...diffByRules(olds, news, AUTH_RULES), deleteBeforeReplace: false };
+}
+
+function samePermissions(a: readonly Permission[] | undefined, b: readonly PermissionInputs[]): boolean {
+    const strip = (ps: readonly Permission[] | readonly PermissionInputs[]) =>
+        ps.map((p) => ({ action: p.action, resource: compact({ type: p.resource.type, id: p.resource.id, orgID: p.resource.orgID }) }));
+    return jsonEqual(permissionKey(strip(a ?? [])), permissionKey(strip(b)));
+}
+
+function authorizationOutputs(inputs: AuthorizationInputs, a: ApiAuthorization, token: string): AuthorizationOutputs {
+    return compact({
+        ...inputs,
+        authorizationId: a.id ?? "",
+        description: a.description ?? inputs.description,
+        status: a.status ?? inputs.status,
+        token,
+    });
+}
+
+/** Creates the token. A create whose answer was lost cannot give back its token: the orphan is deleted and redone. */
+export async function createAuthorization(inputs: AuthorizationInputs): Promise<{ id: string; outs: AuthorizationOutputs }> {
+    const conn = inputs.connection;
+    const started = Date.now();
+    const created = await callApi(
+        conn,
+        `create token "${inputs.description}"`,
+        (a) =>
+            a.authorizations.postAuthorizations({
+                body: {
+                    orgID: inputs.orgId,
+                    description: inputs.description,
+                    status: inputs.status,
+                    permissions: inputs.permissions as Permission[],
+                },
+            }),
+        async (a) => {
+            const list = await a.authorizations.getAuthorizations({ orgID: inputs.orgId });
+            const orphans = (list.authorizations ?? []).filter(
+                (x) =>
+                    x.description === inputs.description &&
+                    samePermissions(x.permissions, inputs.permissions) &&
+                    (!x.createdAt || Date.parse(x.createdAt) >= started - 60_000),
+            );
+            for (const o of orphans) {
+                await a.authorizations.deleteAuthorizationsID({ authID: o.id ?? "" });
+            }
+            return undefined;
+        },
+    );
+    if (!created.token) {
+        throw new Error(`create token "${inputs.description}": the server returned no token`);
+    }
+    return { id: created.id ?? "", outs: authorizationOutputs(inputs, created, created.token) };
+}
+
+export async function readAuthorization(
+    id: string,
+    props: AuthorizationOutputs,
+): Promise<{ id: string; props: AuthorizationOutputs; inputs: AuthorizationInputs } | undefined> {
+    const a = await callApiOrNotFound(props.connection, `read token "${props.description}" (${id})`, (x) =>
+        x.authorizations.getAuthorizationsID({ authID: id }),
+    );
+    if (!a) {
+        return undefined;
+    }
+    // The server cannot give the token back: keep the one from create.
+    const outs = authorizationOutputs(props, a, props.token);
+    const inputs: AuthorizationInputs = {
+        connection: props.connection,
+        orgId: props.orgId,
+        description: outs.description,
+        permissions: props.permissions,
+        status: outs.status,
+    };
+    return { id, props: outs, inputs };
+}
+
+export async function updateAuthorization(id: string, olds: AuthorizationOutputs, news: AuthorizationInputs) {
+    const a = await callApi(news.connection, `update token "${news.description}" (${id})`, (x) =>
+        x.authorizations.patchAuthorizationsID({ authID: id, body: { status: news.status, description: news.description } }),
+    );
+    return authorizationOutputs(news, a, olds.token);
+}
+
+export async function deleteAuthorization(id: string, props: AuthorizationOutputs): Promise<void> {
+    await callApiOrNotFound(props.connection, `delete token "${props.description}" (${id})`, (x) =>
+        x.authorizations.deleteAuthorizationsID({ authID: id }),
+    );
+}
+
+const authorizationProvider: pulumi.dynamic.ResourceProvider = {
+    async check(_olds, news) {
+        return { inputs: normalizeAuthorizationInputs(news), failures: checkAuthorization(news) };
+    },
+    async diff(_id, olds, news) {
+        return diffAuthorization(olds, news);
+    },
+    async create(inputs) {
+        return createAuthorization(inputs as AuthorizationInputs);
+    },
+    async read(id, props) {
+        return (await readAuthorization(id, props as AuthorizationOutputs)) ?? { id: "", props: {} };
+    },
+    async update(id, olds, news) {
+        return { outs: await updateAuthorization(id, olds as AuthorizationOutputs, news as AuthorizationInputs) };
+    },
+    async delete(id, props) {
+        await deleteAuthorization(id, props as AuthorizationOutputs);
+    },
+};
+
+/** An InfluxDB API token with explicit permissions. Its Pulumi ID is the authorization ID; `token` is a secret. */
+export class Authorization extends pulumi.dynamic.Resource {
+    /** The authorization ID. */
+    public declare readonly authorizationId: pulumi.Output<string>;
+    /** The token value. Secret. */
+    public declare readonly token: pulumi.Output<string>;
+    /** `active` or `inactive`. */
+    public declare readonly status: pulumi.Output<string>;
+    /** Permissions as declared (with orgID filled in). */
+    public declare readonly permissions: pulumi.Output<PermissionInputs[]>;
+
+    constructor(name: string, args: AuthorizationArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            authorizationProvider,
+            name,
+            { ...args, connection: secretConnection(args.connection), authorizationId: undefined, token: undefined },
+            {
+                ...opts,
+                additionalSecretOutputs: ["token", "connection", ...(opts?.additionalSecretOutputs ?? [])],
+            },
+            "influxdb",
+            "Authorization",
+        );
+    }
+}

@@ -1,0 +1,345 @@
+// Bucket: an InfluxDB bucket as a Pulumi resource. Pure check/diff/mapping functions plus a thin provider.
+import * as pulumi from "@pulumi/pulumi";
+import type { Bucket as ApiBucket } from "@influxdata/influxdb-client-apis";
+import { callApi, callApiOrNotFound, Connection } from "./client";
+import {
+    CheckFailure,
+    checkConnection,
+    checkId,
+    compact,
+    connectionKey,
+    diffByRules,
+    DiffRule,
+    isUnknown,
+} from "./common";
+import { ConnectionArgs, secretConnection } from "./connection";
+
+/** Arguments of a Bucket. */
+export interface BucketArgs {
+    /** Connection to the InfluxDB API; the token is made secret. */
+    readonly connection: pulumi.Input<ConnectionArgs>;
+    /** ID of the organization that owns the bucket. Changing it replaces the bucket. */
+    readonly orgId: pulumi.Input<string>;
+    /** Bucket name: not empty, at most 255 characters, no leading `_`, no `"`. Renamed in place. */
+    readonly name: pulumi.Input<string>;
+    /** Retention, in seconds. Default 0 = infinite; otherwise at least 3600 (InfluxDB's 1h minimum). */
+    readonly retentionSeconds?: pulumi.Input<number>;
+    /** Shard-group duration, in seconds. Default: chosen by the server from the retention. At most the retention. */
+    readonly shardGroupDurationSeconds?: pulumi.Input<number>;
+    /** Free-text description. Default empty. */
+    readonly description?: pulumi.Input<string>;
+    /** Take over an existing bucket of the same name (then set it to these settings) instead of failing. Default false. */
+    readonly adopt?: pulumi.Input<boolean>;
+}
+
+/** Inputs as the provider sees them after check. */
+export interface BucketInputs {
+    readonly connection: Connection;
+    readonly orgId: string;
+    readonly name: string;
+    readonly retentionSeconds: number;
+    readonly shardGroupDurationSeconds?: number;
+    readonly description: string;
+    readonly adopt: boolean;
+}
+
+/** Outputs (state) of a Bucket. */
+export interface BucketOutputs extends BucketInputs {
+    readonly bucketId: string;
+    /** What the server uses (filled in by the server when not set). */
+    readonly shardGroupDurationSeconds: number;
+    readonly createdAt?: string;
+}
+
+export const MIN_RETENTION_SECONDS = 3600;
+
+/** Reasons InfluxDB refuses a bucket name, or undefined when it is fine. */
+export function bucketNameProblem(name: unknown): string | undefined {
+    if (typeof name !== "string" || name === "") {
+        return "must be a non-empty string";
+    }
+    if (name.startsWith("_")) {
+        return "must not start with `_` (reserved for system buckets)";
+    }
+    if (name.includes('"')) {
+        return 'must not contain a double quote (")';
+    }
+    if (name.length > 255) {
+        return `is too long (${name.length} characters; at most 255)`;
+    }
+    return undefined;
+}
+
+function checkSeconds(property: string, value: unknown): CheckFailure[] {
+    if (value === undefined || isUnknown(value)) {
+        return [];
+    }
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
+        return [
+            { property, reason: `${property} must be a whole, non-negative number of seconds; got ${JSON.stringify(value)}` },
+        ];
+    }
+    return [];
+}
+
+/** Validates bucket inputs offline; unknown values are skipped. */
+export function checkBucket(news: Record<string, unknown>): CheckFailure[] {
+    const failures = [...checkConnection(news.connection), ...checkId("orgId", news.orgId)];
+    if (!isUnknown(news.name)) {
+        const problem = bucketNameProblem(news.name);
+        if (problem) {
+            failures.push({ property: "name", reason: `bucket name ${JSON.stringify(news.name)} ${problem}` });
+        }
+    }
+    failures.push(...checkSeconds("retentionSeconds", news.retentionSeconds));
+    failures.push(...checkSeconds("shardGroupDurationSeconds", news.shardGroupDurationSeconds));
+    const retention = news.retentionSeconds;
+    if (typeof retention === "number" && retention > 0 && retention < MIN_RETENTION_SECONDS) {
+        failures.push({
+            property: "retentionSeconds",
+            reason: `retentionSeconds ${retention} is below InfluxDB's minimum of 3600 (1h); use 0 for infinite or at least 3600`,
+        });
+    }
+    const sgd = news.shardGroupDurationSeconds;
+    if (typeof retention === "number" && retention > 0 && typeof sgd === "number" && sgd > retention) {
+        failures.push({
+            property: "shardGroupDurationSeconds",
+            reason: `shardGroupDurationSeconds ${sgd} is larger than retentionSeconds ${retention}; make it at most the retention`,
+        });
+    }
+    if (news.shardGroupDurationSeconds === 0) {
+        failures.push({
+            property: "shardGroupDurationSeconds",
+            reason: "shardGroupDurationSeconds must be positive; leave it unset to let the server choose",
+        });
+    }
+    if (news.description !== undefined && !isUnknown(news.description) && typeof news.description !== "string") {
+        failures.push({ property: "description", reason: "description must be a string" });
+    }
+    return failures;
+}
+
+/** Fills in defaults so that state and inputs compare equal. */
+export function normalizeBucketInputs(news: Record<string, unknown>): Record<string, unknown> {
+    return compact({
+        ...news,
+        retentionSeconds: news.retentionSeconds ?? 0,
+        description: news.description ?? "",
+        adopt: news.adopt ?? false,
+    });
+}
+
+const BUCKET_RULES: readonly DiffRule<Partial<BucketOutputs>, Partial<BucketInputs>>[] = [
+    { name: "orgId", old: (o) => o.orgId, new: (n) => n.orgId, replaces: true },
+    { name: "name", old: (o) => o.name, new: (n) => n.name },
+    { name: "description", old: (o) => o.description ?? "", new: (n) => n.description ?? "" },
+    { name: "retentionSeconds", old: (o) => o.retentionSeconds ?? 0, new: (n) => n.retentionSeconds ?? 0 },
+    {
+        name: "shardGroupDurationSeconds",
+        old: (o) => o.shardGroupDurationSeconds,
+        new: (n) => n.shardGroupDurationSeconds,
+        when: (n) => n.shardGroupDurationSeconds !== undefined,
+    },
+    { name: "connection", old: (o) => connectionKey(o.connection), new: (n) => connectionKey(n.connection) },
+];
+
+/** Pure diff of state against new inputs. */
+export function diffBucket(olds: Partial<BucketOutputs>, news: Partial<BucketInputs>) {
+    return diffByRules(olds, news, BUCKET_RULES);
+}
+
+/** Retention in seconds from the server's rules: [] and everySeconds 0 both mean infinite. */
+export function retentionOf(bucket: Pick<ApiBucket, "retentionRules">): { every: number; shardGroup?: number } {
+    const rule = (bucket.retentionRules ?? []).find((r) => r.type === undefined || r.type === "expire");
+    return { every: rule?.everySeconds ?? 0, shardGroup: rule?.shardGroupDurationSeconds };
+}
+
+/** Retention rules to send: everySeconds always travels with the shard-group duration (never one alone). */
+export function retentionRulesFor(inputs: Pick<BucketInputs, "retentionSeconds" | "shardGroupDurationSeconds">) {
+    return [
+        compact({
+            type: "expire" as const,
+            everySeconds: inputs.retentionSeconds,
+            shardGroupDurationSeconds: inputs.shardGroupDurationSeconds,
+        }),
+    ];
+}
+
+/** State from the server's bucket plus the inputs that are not on the server. */
+export function bucketOutputs(inputs: BucketInputs, b: ApiBucket): BucketOutputs {
+    const r = retentionOf(b);
+    return compact({
+        ...inputs,
+        bucketId: b.id ?? "",
+        orgId: b.orgID ?? inputs.orgId,
+        name: b.name,
+        description: b.description ?? "",
+        retentionSeconds: r.every,
+        shardGroupDurationSeconds: r.shardGroup ?? inputs.shardGroupDurationSeconds ?? 0,
+        createdAt: b.createdAt,
+    });
+}
+
+function needsUpdate(inputs: BucketInputs, b: ApiBucket): boolean {
+    const out = bucketOutputs(inputs, b);
+    return diffBucket(out, inputs).changes;
+}
+
+async function findByName(conn: Connection, orgId: string, name: string): Promise<ApiBucket | undefined> {
+    const list = await callApi(conn, `look up bucket "${name}"`, (a) => a.buckets.getBuckets({ orgID: orgId, name }));
+    return (list.buckets ?? []).find((b) => b.name === name);
+}
+
+async function patchBucket(inputs: BucketInputs, id: string): Promise<ApiBucket> {
+    return callApi(inputs.connection, `update bucket "${inputs.name}"`, (a) =>
+        a.buckets.patchBucketsID({
+            bucketID: id,
+            body: {
+                name: inputs.name,
+                description: inputs.description,
+                retentionRules: retentionRulesFor(inputs),
+            },
+        }),
+    );
+}
+
+/** Creates (or adopts) the bucket. */
+export async function createBucket(inputs: BucketInputs): Promise<{ id: string; outs: BucketOutputs }> {
+    const conn = inputs.connection;
+    let bucket: ApiBucket;
+    try {
+        bucket = await callApi(
+            conn,
+            `create bucket "${inputs.name}"`,
+            (a) =>
+                a.buckets.postBuckets({
+                    body: compact({
+                        orgID: inputs.orgId,
+                        name: inputs.name,
+                        description: inputs.description || undefined,
+                        retentionRules: retentionRulesFor(inputs),
+                    }),
+                }),
+            // A create whose answer was lost may have been applied: find it instead of creating a duplicate.
+            () => findByName(conn, inputs.orgId, inputs.name),
+        );
+    } catch (e) {
+        if ((e as { status?: number }).status !== 422 || (e as { code?: string }).code !== "conflict") {
+            throw e;
+        }
+        if (!inputs.adopt) {
+            throw new Error(
+                `bucket "${inputs.name}" already exists in organization ${inputs.orgId}. ` +
+                    `Set adopt: true to take it over (its data is kept), or import it: ` +
+                    `pulumi import pulumi-nodejs:dynamic/influxdb:Bucket <name> <bucketID>.`,
+            );
+        }
+        const existing = await findByName(conn, inputs.orgId, inputs.name);
+        if (!existing?.id) {
+            throw e;
+        }
+        bucket = existing;
+    }
+    const id = bucket.id ?? "";
+    if (needsUpdate(inputs, bucket)) {
+        try {
+            bucket = await patchBucket(inputs, id);
+        } catch (e) {
+            // Record the adopted bucket so the next `pulumi up` converges (update) instead of failing again.
+            throw Object.assign(new Error((e as Error).message), {
+                id,
+                properties: bucketOutputs(inputs, bucket),
+                reasons: [(e as Error).message],
+            });
+        }
+    }
+    return { id, outs: bucketOutputs(inputs, bucket) };
+}
+
+/** Reads the bucket for refresh; undefined when it was deleted outside Pulumi. */
+export async function readBucket(
+    id: string,
+    props: BucketOutputs,
+): Promise<{ id: string; props: BucketOutputs; inputs: BucketInputs } | undefined> {
+    const b = await callApiOrNotFound(props.connection, `read bucket ${id}`, (a) =>
+        a.buckets.getBucketsID({ bucketID: id }),
+    );
+    if (!b) {
+        return undefined;
+    }
+    const outs = bucketOutputs(props, b);
+    const inputs: BucketInputs = compact({
+        connection: props.connection,
+        orgId: outs.orgId,
+        name: outs.name,
+        retentionSeconds: outs.retentionSeconds,
+        // Keep the user's choice: set -> the server's current value; unset -> stays unset (server default).
+        shardGroupDurationSeconds:
+            (props as Partial<BucketInputs>).shardGroupDurationSeconds === undefined ? undefined : outs.shardGroupDurationSeconds,
+        description: outs.description,
+        adopt: props.adopt ?? false,
+    });
+    return { id, props: outs, inputs };
+}
+
+/** Updates name, description and retention in place. */
+export async function updateBucket(id: string, news: BucketInputs): Promise<BucketOutputs> {
+    return bucketOutputs(news, await patchBucket(news, id));
+}
+
+/** Deletes the bucket; already gone is success. */
+export async function deleteBucket(id: string, props: BucketOutputs): Promise<void> {
+    await callApiOrNotFound(props.connection, `delete bucket "${props.name}" (${id})`, (a) =>
+        a.buckets.deleteBucketsID({ bucketID: id }),
+    );
+}
+
+const bucketProvider: pulumi.dynamic.ResourceProvider = {
+    async check(_olds, news) {
+        const failures = checkBucket(news);
+        return { inputs: normalizeBucketInputs(news), failures };
+    },
+    async diff(_id, olds, news) {
+        return diffBucket(olds, news);
+    },
+    async create(inputs) {
+        return createBucket(inputs as BucketInputs);
+    },
+    async read(id, props) {
+        const r = await readBucket(id, props as BucketOutputs);
+        return r ?? { id: "", props: {} };
+    },
+    async update(id, _olds, news) {
+        return { outs: await updateBucket(id, news as BucketInputs) };
+    },
+    async delete(id, props) {
+        await deleteBucket(id, props as BucketOutputs);
+    },
+};
+
+/** An InfluxDB bucket. Its Pulumi ID is the bucket ID. */
+export class Bucket extends pulumi.dynamic.Resource {
+    /** The bucket ID. */
+    public declare readonly bucketId: pulumi.Output<string>;
+    /** Bucket name. */
+    public declare readonly name: pulumi.Output<string>;
+    /** Owning organization ID. */
+    public declare readonly orgId: pulumi.Output<string>;
+    /** Retention in seconds (0 = infinite). */
+    public declare readonly retentionSeconds: pulumi.Output<number>;
+    /** Shard-group duration in seconds as used by the server. */
+    public declare readonly shardGroupDurationSeconds: pulumi.Output<number>;
+    /** Description. */
+    public declare readonly description: pulumi.Output<string>;
+
+    constructor(name: string, args: BucketArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            bucketProvider,
+            name,
+            { ...args, connection: secretConnection(args.connection), bucketId: undefined, createdAt: undefined },
+            { ...opts, additionalSecretOutputs: ["connection", ...(opts?.additionalSecretOutputs ?? [])] },
+            "influxdb",
+            "Bucket",
+        );
+    }
+}

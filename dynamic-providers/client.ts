@@ -1,0 +1,121 @@
+// One HTTP client for every provider: @influxdata/influxdb-client-apis behind readiness, retry and error mapping.
+// Modules are required inside functions so that the serialized providers stay small and hold no client.
+import type { AuthorizationsAPI, BucketsAPI, OrgsAPI, TasksAPI } from "@influxdata/influxdb-client-apis";
+import { mapError, statusOf } from "./errors";
+import { DEFAULT_RETRY_POLICY, REAL_DEPS, RetryPolicy, withRetry } from "./retry";
+
+/** Connection details as the providers receive them (already unwrapped from secrets by the engine). */
+export interface Connection {
+    /** Base URL of the API, e.g. `http://localhost:8086`. */
+    readonly url: string;
+    /** API token. */
+    readonly token: string;
+    /** How long to wait for `/health` to pass before the first call, in seconds. Default 120. */
+    readonly readyTimeoutSeconds?: number;
+    /** Time budget of one operation including retries, in seconds. Default 120. */
+    readonly operationTimeoutSeconds?: number;
+    /** Timeout of a single HTTP request, in seconds. Default 30. */
+    readonly requestTimeoutSeconds?: number;
+}
+
+/** The typed API clients for one connection. */
+export interface Apis {
+    readonly buckets: BucketsAPI;
+    readonly tasks: TasksAPI;
+    readonly authorizations: AuthorizationsAPI;
+    readonly orgs: OrgsAPI;
+}
+
+function policyFor(conn: Connection, seconds: number | undefined): RetryPolicy {
+    return { ...DEFAULT_RETRY_POLICY, deadlineMs: (seconds ?? DEFAULT_RETRY_POLICY.deadlineMs / 1000) * 1000 };
+}
+
+function apisFor(conn: Connection): Apis {
+    const { InfluxDB } = require("@influxdata/influxdb-client") as typeof import("@influxdata/influxdb-client");
+    const apis = require("@influxdata/influxdb-client-apis") as typeof import("@influxdata/influxdb-client-apis");
+    const influx = new InfluxDB({
+        url: conn.url,
+        token: conn.token,
+        timeout: (conn.requestTimeoutSeconds ?? 30) * 1000,
+    });
+    return {
+        buckets: new apis.BucketsAPI(influx),
+        tasks: new apis.TasksAPI(influx),
+        authorizations: new apis.AuthorizationsAPI(influx),
+        orgs: new apis.OrgsAPI(influx),
+    };
+}
+
+const READY_KEY = Symbol.for("flagsmith-influxdb.ready-urls");
+
+/**
+ * Waits until `GET /health` passes (InfluxDB on Docker answers only after its first-boot setup). Checked once per
+ * URL per provider process.
+ */
+export async function waitUntilReady(conn: Connection): Promise<void> {
+    const g = globalThis as unknown as Record<symbol, Set<string> | undefined>;
+    const ready = (g[READY_KEY] ??= new Set<string>());
+    if (ready.has(conn.url)) {
+        return;
+    }
+    const { InfluxDB } = require("@influxdata/influxdb-client") as typeof import("@influxdata/influxdb-client");
+    const { HealthAPI } = require("@influxdata/influxdb-client-apis") as typeof import("@influxdata/influxdb-client-apis");
+    const health = new HealthAPI(new InfluxDB({ url: conn.url, timeout: 5000 }));
+    try {
+        await withRetry(async () => {
+            const h = await health.getHealth();
+            if (h.status !== "pass") {
+                throw Object.assign(new Error(`health is ${h.status}: ${h.message ?? ""}`), { statusCode: 503 });
+            }
+        }, policyFor(conn, conn.readyTimeoutSeconds));
+    } catch (e) {
+        throw mapError(e, "waiting for InfluxDB to become ready (GET /health)", conn.url, [conn.token]);
+    }
+    ready.add(conn.url);
+}
+
+/**
+ * Runs one API operation: waits for readiness, retries transient failures, maps errors (naming `operation`).
+ * `recover`, when given, runs before retrying a failure the server may have applied (a lost create answer) and
+ * may return the already-created resource so that no duplicate is made.
+ */
+export async function callApi<T>(
+    conn: Connection,
+    operation: string,
+    fn: (apis: Apis) => Promise<T>,
+    recover?: (apis: Apis) => Promise<T | undefined>,
+): Promise<T> {
+    await waitUntilReady(conn);
+    const apis = apisFor(conn);
+    try {
+        return await withRetry(
+            () => fn(apis),
+            policyFor(conn, conn.operationTimeoutSeconds),
+            REAL_DEPS,
+            recover ? () => withRetry(() => recover(apis), policyFor(conn, 60)) : undefined,
+        );
+    } catch (e) {
+        throw mapError(e, operation, conn.url, [conn.token]);
+    }
+}
+
+/** True when the error is a 404 from the server (also through a mapped error). */
+export function isNotFound(error: unknown): boolean {
+    return statusOf(error) === 404 || (error as { status?: number } | undefined)?.status === 404;
+}
+
+/** Like callApi, but answers `undefined` when the server says 404. */
+export async function callApiOrNotFound<T>(
+    conn: Connection,
+    operation: string,
+    fn: (apis: Apis) => Promise<T>,
+): Promise<T | undefined> {
+    try {
+        return await callApi(conn, operation, fn);
+    } catch (e) {
+        if (isNotFound(e)) {
+            return undefined;
+        }
+        throw e;
+    }
+}

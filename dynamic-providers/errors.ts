@@ -1,0 +1,92 @@
+// One error mapper for every provider: what went wrong, which resource, the server's code and message; never a token.
+
+/** An InfluxDB API failure as shown to the user. */
+export class InfluxApiError extends Error {
+    constructor(
+        message: string,
+        /** HTTP status, when the server answered. */
+        public readonly status?: number,
+        /** InfluxDB error code from the body, e.g. `conflict`, `not found`. */
+        public readonly code?: string,
+    ) {
+        super(message);
+        this.name = "InfluxApiError";
+    }
+}
+
+interface ErrorLike {
+    readonly statusCode?: number;
+    readonly code?: string;
+    readonly message?: string;
+    readonly body?: string;
+    readonly json?: { code?: unknown; message?: unknown };
+    readonly lastError?: unknown;
+    readonly cause?: { code?: string; message?: string };
+}
+
+/** Replaces every occurrence of each secret in `text`. */
+export function redact(text: string, secrets: readonly (string | undefined)[]): string {
+    let out = text;
+    for (const s of secrets) {
+        if (s && s.length >= 4) {
+            out = out.split(s).join("[secret]");
+        }
+    }
+    return out;
+}
+
+function serverDetails(e: ErrorLike): { code?: string; message?: string } {
+    if (e.json && typeof e.json === "object") {
+        return {
+            code: typeof e.json.code === "string" ? e.json.code : undefined,
+            message: typeof e.json.message === "string" ? e.json.message : undefined,
+        };
+    }
+    if (typeof e.body === "string" && e.body.trim().startsWith("{")) {
+        try {
+            const parsed = JSON.parse(e.body) as { code?: unknown; message?: unknown };
+            return {
+                code: typeof parsed.code === "string" ? parsed.code : undefined,
+                message: typeof parsed.message === "string" ? parsed.message : undefined,
+            };
+        } catch {
+            return {};
+        }
+    }
+    return { message: e.body || undefined };
+}
+
+/** The HTTP status of a client error, if the server answered. */
+export function statusOf(error: unknown): number | undefined {
+    const e = (error ?? {}) as ErrorLike;
+    if (typeof e.statusCode === "number") {
+        return e.statusCode;
+    }
+    return e.lastError !== undefined ? statusOf(e.lastError) : undefined;
+}
+
+/**
+ * Maps any failure of `operation` (e.g. `create bucket "default"`) against `url` to an InfluxApiError whose message
+ * names the operation, the HTTP status and the server's code and message. Secrets are redacted.
+ */
+export function mapError(error: unknown, operation: string, url: string, secrets: readonly string[]): InfluxApiError {
+    if (error instanceof InfluxApiError) {
+        return error;
+    }
+    const e = (error ?? {}) as ErrorLike;
+    const prefix = e.lastError !== undefined ? `${e.message}; last error: ` : "";
+    const inner = (e.lastError ?? error ?? {}) as ErrorLike;
+    let message: string;
+    let status: number | undefined;
+    let code: string | undefined;
+    if (typeof inner.statusCode === "number") {
+        status = inner.statusCode;
+        const details = serverDetails(inner);
+        code = details.code;
+        message = `${operation} failed: HTTP ${status}${code ? ` ${code}` : ""}: ${details.message ?? inner.message ?? "no message"}`;
+    } else {
+        const netCode = inner.code ?? inner.cause?.code;
+        message = `${operation} failed: cannot reach InfluxDB at ${url}${netCode ? ` (${netCode})` : ""}: ${inner.message ?? String(error)}`;
+    }
+    return new InfluxApiError(redact(prefix + message, secrets), status, code);
+}

@@ -1,0 +1,6 @@
+// Public API of the InfluxDB dynamic providers.
+export { Authorization, AuthorizationArgs, PermissionArgs, RESOURCE_TYPES } from "./authorization";
+export { Bucket, BucketArgs } from "./bucket";
+export { ConnectionArgs } from "./connection";
+export { Organization, OrganizationArgs } from "./organization";
+export { Task, TaskArgs, TaskStatus } from "./task";

@@ -1,0 +1,171 @@
+// One retry policy for every InfluxDB call: exponential backoff with jitter, Retry-After honoured, a hard deadline.
+// Pure: the clock, the sleeper and the random source are parameters so tests drive them.
+
+/** How calls are retried. */
+export interface RetryPolicy {
+    /** First backoff delay, in milliseconds. */
+    readonly baseDelayMs: number;
+    /** Largest backoff delay, in milliseconds (a server's Retry-After may ask for more, up to the deadline). */
+    readonly maxDelayMs: number;
+    /** Total time budget for the operation including all retries, in milliseconds. */
+    readonly deadlineMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { baseDelayMs: 250, maxDelayMs: 10_000, deadlineMs: 120_000 };
+
+/** What a failure means for the retry loop. */
+export interface Classification {
+    /** The same request may be sent again. */
+    readonly retryable: boolean;
+    /** The request may have been applied by the server even though no answer arrived (timeouts, resets, 5xx). */
+    readonly maybeApplied: boolean;
+    /** Delay the server asked for (Retry-After), in milliseconds. */
+    readonly retryAfterMs?: number;
+}
+
+const NETWORK_CODES = new Set([
+    "ECONNRESET",
+    "ECONNREFUSED",
+    "ECONNABORTED",
+    "EPIPE",
+    "ETIMEDOUT",
+    "EAI_AGAIN",
+    "EHOSTUNREACH",
+    "ENETUNREACH",
+    "UND_ERR_SOCKET",
+]);
+
+interface ErrorLike {
+    readonly statusCode?: number;
+    readonly code?: string;
+    readonly name?: string;
+    readonly message?: string;
+    readonly body?: string;
+    readonly headers?: Record<string, string | string[] | undefined>;
+    readonly cause?: unknown;
+}
+
+/** Parses a Retry-After header (seconds or an HTTP date) into milliseconds. */
+export function parseRetryAfter(value: string | string[] | undefined, nowMs: number): number | undefined {
+    const raw = Array.isArray(value) ? value[0] : value;
+    if (raw === undefined || raw.trim() === "") {
+        return undefined;
+    }
+    if (/^\d+(\.\d+)?$/.test(raw.trim())) {
+        return Math.round(Number(raw) * 1000);
+    }
+    const date = Date.parse(raw);
+    return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
+}
+
+/** InfluxDB answers 500 for retention below 1h: a permanent input error, not an outage. */
+function isPermanentServerError(e: ErrorLike): boolean {
+    const text = `${e.body ?? ""} ${e.message ?? ""}`;
+    return /retention policy duration|shard-group duration/i.test(text);
+}
+
+/** Decides whether an error from the InfluxDB client may be retried. */
+export function classifyError(error: unknown, nowMs = Date.now()): Classification {
+    const e = (error ?? {}) as ErrorLike;
+    if (typeof e.statusCode === "number") {
+        const status = e.statusCode;
+        if (status === 429) {
+            return {
+                retryable: true,
+                maybeApplied: false,
+                retryAfterMs: parseRetryAfter(e.headers?.["retry-after"], nowMs),
+            };
+        }
+        if (status >= 500 && !isPermanentServerError(e)) {
+            return {
+                retryable: true,
+                maybeApplied: true,
+                retryAfterMs: parseRetryAfter(e.headers?.["retry-after"], nowMs),
+            };
+        }
+        return { retryable: false, maybeApplied: false };
+    }
+    const cause = (e.cause ?? {}) as ErrorLike;
+    const code = e.code ?? cause.code;
+    if (code === "ECONNREFUSED") {
+        // Nothing reached the server.
+        return { retryable: true, maybeApplied: false };
+    }
+    if ((code !== undefined && NETWORK_CODES.has(code)) || e.name === "RequestTimedOutError") {
+        return { retryable: true, maybeApplied: true };
+    }
+    if (/socket hang up|request timed out|ECONNRESET/i.test(e.message ?? "")) {
+        return { retryable: true, maybeApplied: true };
+    }
+    return { retryable: false, maybeApplied: false };
+}
+
+/** Backoff before attempt `attempt + 1` (attempt counts from 0): exponential, full jitter, Retry-After as a floor. */
+export function backoffDelay(attempt: number, policy: RetryPolicy, random: number, retryAfterMs?: number): number {
+    const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
+    const jittered = exp / 2 + (exp / 2) * random;
+    return Math.round(retryAfterMs !== undefined ? Math.max(retryAfterMs, jittered) : jittered);
+}
+
+/** Side effects of the retry loop, injectable for tests. */
+export interface RetryDeps {
+    readonly now: () => number;
+    readonly sleep: (ms: number) => Promise<void>;
+    readonly random: () => number;
+}
+
+export const REAL_DEPS: RetryDeps = {
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    random: () => Math.random(),
+};
+
+/** Raised when the deadline passes; carries the last underlying error. */
+export class DeadlineExceededError extends Error {
+    constructor(
+        message: string,
+        public readonly lastError: unknown,
+    ) {
+        super(message);
+        this.name = "DeadlineExceededError";
+    }
+}
+
+/**
+ * Runs `fn` until it succeeds, a non-retryable error occurs, or the deadline passes. `beforeRetry` runs after a
+ * failure that may have been applied by the server and may return a value to finish with instead of retrying
+ * (used to find a resource whose create answer was lost).
+ */
+export async function withRetry<T>(
+    fn: (attempt: number) => Promise<T>,
+    policy: RetryPolicy,
+    deps: RetryDeps = REAL_DEPS,
+    beforeRetry?: (error: unknown) => Promise<T | undefined>,
+): Promise<T> {
+    const start = deps.now();
+    for (let attempt = 0; ; attempt++) {
+        try {
+            return await fn(attempt);
+        } catch (error) {
+            const c = classifyError(error, deps.now());
+            if (!c.retryable) {
+                throw error;
+            }
+            const delay = backoffDelay(attempt, policy, deps.random(), c.retryAfterMs);
+            const elapsed = deps.now() - start;
+            if (elapsed + delay > policy.deadlineMs) {
+                throw new DeadlineExceededError(
+                    `gave up after ${attempt + 1} attempt(s) in ${Math.round(elapsed / 1000)}s (deadline ${Math.round(policy.deadlineMs / 1000)}s)`,
+                    error,
+                );
+            }
+            await deps.sleep(delay);
+            if (c.maybeApplied && beforeRetry) {
+                const found = await beforeRetry(error);
+                if (found !== undefined) {
+                    return found;
+                }
+            }
+        }
+    }
+}

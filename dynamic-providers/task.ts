@@ -1,0 +1,278 @@
+// Task: an InfluxDB Flux task as a Pulumi resource. The stored flux is byte-identical to what was sent.
+import * as pulumi from "@pulumi/pulumi";
+import type { Task as ApiTask } from "@influxdata/influxdb-client-apis";
+import { callApi, callApiOrNotFound, Connection } from "./client";
+import {
+    CheckFailure,
+    checkConnection,
+    checkId,
+    compact,
+    connectionKey,
+    diffByRules,
+    DiffRule,
+    isUnknown,
+} from "./common";
+import { ConnectionArgs, secretConnection } from "./connection";
+import { analyzeFlux, parseTaskOption } from "./flux-analyzer";
+
+export type TaskStatus = "active" | "inactive";
+
+/** Arguments of a Task. */
+export interface TaskArgs {
+    /** Connection to the InfluxDB API; the token is made secret. */
+    readonly connection: pulumi.Input<ConnectionArgs>;
+    /** ID of the organization that owns the task. Changing it replaces the task. */
+    readonly orgId: pulumi.Input<string>;
+    /** The Flux script, starting with a literal `option task = {name: "...", every: 1h}` (or `cron`). */
+    readonly flux: pulumi.Input<string>;
+    /** `active` (default) or `inactive`. */
+    readonly status?: pulumi.Input<TaskStatus>;
+    /** Free-text description. Default empty. */
+    readonly description?: pulumi.Input<string>;
+    /** Take over the one existing task with the same name instead of creating another. Default false. */
+    readonly adopt?: pulumi.Input<boolean>;
+}
+
+export interface TaskInputs {
+    readonly connection: Connection;
+    readonly orgId: string;
+    readonly flux: string;
+    readonly status: TaskStatus;
+    readonly description: string;
+    readonly adopt: boolean;
+}
+
+export interface TaskOutputs extends TaskInputs {
+    readonly taskId: string;
+    readonly taskName: string;
+    readonly every?: string;
+    readonly cron?: string;
+    readonly offset?: string;
+    readonly lastRunStatus?: string;
+    readonly lastRunError?: string;
+    readonly latestCompleted?: string;
+}
+
+/** Validates task inputs offline, including the Flux analyzer's verdict; unknown values are skipped. */
+export async function checkTask(news: Record<string, unknown>): Promise<CheckFailure[]> {
+    const failures = [...checkConnection(news.connection), ...checkId("orgId", news.orgId)];
+    if (news.status !== undefined && !isUnknown(news.status) && news.status !== "active" && news.status !== "inactive") {
+        failures.push({ property: "status", reason: `status must be "active" or "inactive"; got ${JSON.stringify(news.status)}` });
+    }
+    if (news.description !== undefined && !isUnknown(news.description) && typeof news.description !== "string") {
+        failures.push({ property: "description", reason: "description must be a string" });
+    }
+    if (!isUnknown(news.flux)) {
+        failures.push(...(await checkFlux(news.flux)));
+    }
+    return failures;
+}
+
+/** Checks a task's Flux: an `option task` header with literal values, and no analyzer errors. */
+export async function checkFlux(flux: unknown): Promise<CheckFailure[]> {
+    if (typeof flux !== "string" || flux.trim() === "") {
+        return [{ property: "flux", reason: "flux must be a non-empty Flux script with an `option task` header" }];
+    }
+    const failures: CheckFailure[] = [];
+    const option = parseTaskOption(flux);
+    if (!option.ok) {
+        failures.push({ property: "flux", reason: `option task: ${option.error}` });
+    }
+    const name = option.ok ? ` (task "${option.name}")` : "";
+    for (const d of await analyzeFlux(flux)) {
+        if (d.severity === "error") {
+            failures.push({ property: "flux", reason: `Flux error${name} at line ${d.line}, column ${d.column}: ${d.message}` });
+        }
+    }
+    return failures;
+}
+
+export function normalizeTaskInputs(news: Record<string, unknown>): Record<string, unknown> {
+    return compact({ ...news, status: news.status ?? "active", description: news.description ?? "", adopt: news.adopt ?? false });
+}
+
+const TASK_RULES: readonly DiffRule<Partial<TaskOutputs>, Partial<TaskInputs>>[] = [
+    { name: "orgId", old: (o) => o.orgId, new: (n) => n.orgId, replaces: true },
+    { name: "flux", old: (o) => o.flux, new: (n) => n.flux },
+    { name: "status", old: (o) => o.status ?? "active", new: (n) => n.status ?? "active" },
+    { name: "description", old: (o) => o.description ?? "", new: (n) => n.description ?? "" },
+    { name: "connection", old: (o) => connectionKey(o.connection), new: (n) => connectionKey(n.connection) },
+];
+
+/** Pure diff of state against new inputs. */
+export function diffTask(olds: Partial<TaskOutputs>, news: Partial<TaskInputs>) {
+    return diffByRules(olds, news, TASK_RULES);
+}
+
+/** State from the server's task plus the inputs that are not on the server. */
+export function taskOutputs(inputs: TaskInputs, t: ApiTask): TaskOutputs {
+    return compact({
+        ...inputs,
+        taskId: t.id,
+        orgId: t.orgID ?? inputs.orgId,
+        flux: t.flux,
+        status: (t.status ?? inputs.status) as TaskStatus,
+        description: t.description ?? "",
+        taskName: t.name,
+        every: t.every,
+        cron: t.cron,
+        offset: t.offset,
+        lastRunStatus: t.lastRunStatus,
+        lastRunError: t.lastRunError,
+        latestCompleted: t.latestCompleted,
+    });
+}
+
+async function tasksNamed(conn: Connection, orgId: string, name: string): Promise<ApiTask[]> {
+    const list = await callApi(conn, `look up tasks named "${name}"`, (a) => a.tasks.getTasks({ orgID: orgId, name }));
+    return (list.tasks ?? []).filter((t) => t.name === name);
+}
+
+async function patchTask(inputs: TaskInputs, id: string, label: string): Promise<ApiTask> {
+    // Only flux, status and description: sending name/every would make the server rewrite the stored flux.
+    return callApi(inputs.connection, `update task ${label}`, (a) =>
+        a.tasks.patchTasksID({
+            taskID: id,
+            body: { flux: inputs.flux, status: inputs.status, description: inputs.description },
+        }),
+    );
+}
+
+/** Creates the task, or adopts the single existing task of that name when `adopt` is set. */
+export async function createTask(inputs: TaskInputs): Promise<{ id: string; outs: TaskOutputs }> {
+    const conn = inputs.connection;
+    const option = parseTaskOption(inputs.flux);
+    const name = option.ok ? option.name : "";
+    const label = `"${name}"`;
+    if (inputs.adopt) {
+        const existing = await tasksNamed(conn, inputs.orgId, name);
+        if (existing.length > 1) {
+            throw new Error(
+                `cannot adopt task ${label}: ${existing.length} tasks in organization ${inputs.orgId} have that name ` +
+                    `(${existing.map((t) => t.id).join(", ")}); delete the extra ones or import one with ` +
+                    `pulumi import pulumi-nodejs:dynamic/influxdb:Task <name> <taskID>`,
+            );
+        }
+        if (existing.length === 1) {
+            const t = existing[0];
+            const adopted = diffTask(taskOutputs(inputs, t), inputs).changes ? await patchTask(inputs, t.id, label) : t;
+            return { id: adopted.id, outs: taskOutputs(inputs, adopted) };
+        }
+    }
+    const started = Date.now();
+    const created = await callApi(
+        conn,
+        `create task ${label}`,
+        (a) =>
+            a.tasks.postTasks({
+                body: compact({
+                    orgID: inputs.orgId,
+                    flux: inputs.flux,
+                    status: inputs.status,
+                    description: inputs.description || undefined,
+                }),
+            }),
+        // The answer was lost: a task with this exact flux created since we started is ours.
+        async () =>
+            (await tasksNamed(conn, inputs.orgId, name)).find(
+                (t) => t.flux === inputs.flux && (!t.createdAt || Date.parse(t.createdAt) >= started - 60_000),
+            ),
+    );
+    return { id: created.id, outs: taskOutputs(inputs, created) };
+}
+
+export async function readTask(
+    id: string,
+    props: TaskOutputs,
+): Promise<{ id: string; props: TaskOutputs; inputs: TaskInputs } | undefined> {
+    const t = await callApiOrNotFound(props.connection, `read task ${id}`, (a) => a.tasks.getTasksID({ taskID: id }));
+    if (!t) {
+        return undefined;
+    }
+    const outs = taskOutputs(props, t);
+    const inputs: TaskInputs = {
+        connection: props.connection,
+        orgId: outs.orgId,
+        flux: outs.flux,
+        status: outs.status,
+        description: outs.description,
+        adopt: props.adopt ?? false,
+    };
+    return { id, props: outs, inputs };
+}
+
+export async function updateTask(id: string, news: TaskInputs): Promise<TaskOutputs> {
+    const option = parseTaskOption(news.flux);
+    return taskOutputs(news, await patchTask(news, id, option.ok ? `"${option.name}"` : id));
+}
+
+export async function deleteTask(id: string, props: TaskOutputs): Promise<void> {
+    await callApiOrNotFound(props.connection, `delete task "${props.taskName ?? id}"`, (a) =>
+        a.tasks.deleteTasksID({ taskID: id }),
+    );
+}
+
+const taskProvider: pulumi.dynamic.ResourceProvider = {
+    async check(_olds, news) {
+        return { inputs: normalizeTaskInputs(news), failures: await checkTask(news) };
+    },
+    async diff(_id, olds, news) {
+        return diffTask(olds, news);
+    },
+    async create(inputs) {
+        return createTask(inputs as TaskInputs);
+    },
+    async read(id, props) {
+        return (await readTask(id, props as TaskOutputs)) ?? { id: "", props: {} };
+    },
+    async update(id, _olds, news) {
+        return { outs: await updateTask(id, news as TaskInputs) };
+    },
+    async delete(id, props) {
+        await deleteTask(id, props as TaskOutputs);
+    },
+};
+
+/** An InfluxDB task. Its Pulumi ID is the task ID. */
+export class Task extends pulumi.dynamic.Resource {
+    /** The task ID. */
+    public declare readonly taskId: pulumi.Output<string>;
+    /** Name from the `option task` header. */
+    public declare readonly taskName: pulumi.Output<string>;
+    /** The flux stored by the server. */
+    public declare readonly flux: pulumi.Output<string>;
+    /** `active` or `inactive`. */
+    public declare readonly status: pulumi.Output<TaskStatus>;
+    /** Schedule interval from the header, if any. */
+    public declare readonly every: pulumi.Output<string | undefined>;
+    /** Cron schedule from the header, if any. */
+    public declare readonly cron: pulumi.Output<string | undefined>;
+    /** Offset from the header, if any. */
+    public declare readonly offset: pulumi.Output<string | undefined>;
+    /** Status of the last run (`success`, `failed`, `canceled`), after a refresh. */
+    public declare readonly lastRunStatus: pulumi.Output<string | undefined>;
+    /** Error of the last run, after a refresh. */
+    public declare readonly lastRunError: pulumi.Output<string | undefined>;
+
+    constructor(name: string, args: TaskArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            taskProvider,
+            name,
+            {
+                ...args,
+                connection: secretConnection(args.connection),
+                taskId: undefined,
+                taskName: undefined,
+                every: undefined,
+                cron: undefined,
+                offset: undefined,
+                lastRunStatus: undefined,
+                lastRunError: undefined,
+                latestCompleted: undefined,
+            },
+            { ...opts, additionalSecretOutputs: ["connection", ...(opts?.additionalSecretOutputs ?? [])] },
+            "influxdb",
+            "Task",
+        );
+    }
+}

@@ -1,0 +1,121 @@
+// The real providers, serialized under mocks and driven through the real dynamic-provider host, in preview mode:
+// Check and Diff only, offline. Bad input is rejected with the field named; unknowns are skipped.
+import * as assert from "assert";
+import * as pulumi from "@pulumi/pulumi";
+import { Authorization, Bucket, Organization, Task } from "../dynamic-providers";
+import {
+    captureDynamicResources,
+    CheckFailedError,
+    Engine,
+    ProviderHost,
+    Props,
+    UNKNOWN,
+} from "./harness/provider-host";
+
+const ORG = "0123456789abcdef";
+const FLUX = 'option task = {name: "t", every: 1h}\n\nfrom(bucket: "a") |> range(start: -1h) |> to(bucket: "b")\n';
+const urn = (type: string, name: string) =>
+    `urn:pulumi:test::flagsmith-influxdb::pulumi-nodejs:dynamic/influxdb:${type}::${name}`;
+
+describe("providers through the host: previews are offline", function () {
+    let host: ProviderHost;
+    const inputs: Record<string, Props> = {};
+
+    before(async function () {
+        // Port 9 (discard) on loopback: nothing listens, so any request would fail loudly.
+        const connection = { url: "http://127.0.0.1:9", token: pulumi.secret("offline-token-value") };
+        const captured = await captureDynamicResources(() => {
+            new Bucket("b", { connection, orgId: ORG, name: "b", retentionSeconds: 7200 });
+            new Task("t", { connection, orgId: ORG, flux: FLUX });
+            new Authorization("a", {
+                connection,
+                orgId: ORG,
+                description: "d",
+                permissions: [{ action: "read", resource: { type: "buckets" } }],
+            });
+            new Organization("o", { connection, name: "org" });
+        });
+        for (const c of captured) {
+            inputs[c.type.split(":").pop()!] = c.inputs;
+        }
+        host = await ProviderHost.start();
+    });
+    after(async () => host?.stop());
+
+    it("serializes each provider without the token or a client", function () {
+        for (const [type, i] of Object.entries(inputs)) {
+            const code = i.__provider as string;
+            assert.strictEqual(typeof code, "string", type);
+            assert.ok(!code.includes("offline-token-value"), `${type} provider code contains the token`);
+            assert.ok(!/new InfluxDB\(\{[^}]*token: "/.test(code), `${type} provider captured a client`);
+        }
+    });
+
+    const bad: [string, string, Props, string, RegExp][] = [
+        ["Bucket", "retention 60 s", { retentionSeconds: 60 }, "retentionSeconds", /minimum of 3600/],
+        ["Bucket", "a leading underscore", { name: "_x" }, "name", /must not start with `_`/],
+        [
+            "Bucket",
+            "shard groups over retention",
+            { shardGroupDurationSeconds: 86400 },
+            "shardGroupDurationSeconds",
+            /larger than/,
+        ],
+        ["Bucket", "a non-http URL", { connection: { url: "file:///x", token: "x" } }, "connection.url", /http\(s\)/],
+        ["Task", "an unknown function", { flux: FLUX.replace("range(", "rang(") }, "flux", /undefined identifier rang/],
+        ["Task", "no option task", { flux: 'from(bucket: "a") |> range(start: -1h)' }, "flux", /option task/],
+        [
+            "Task",
+            "both every and cron",
+            { flux: FLUX.replace("every: 1h", 'every: 1h, cron: "0 * * * *"') },
+            "flux",
+            /every.*cron|cron.*every/,
+        ],
+        [
+            "Task",
+            "a non-literal option",
+            { flux: "e = 1h\n" + FLUX.replace("every: 1h", "every: e") },
+            "flux",
+            /literal/,
+        ],
+        ["Task", "a bad status", { status: "paused" }, "status", /active/],
+        [
+            "Authorization",
+            "an unknown resource type",
+            { permissions: [{ action: "read", resource: { type: "bucket" } }] },
+            "permissions[0].resource.type",
+            /not an InfluxDB resource type/,
+        ],
+        [
+            "Authorization",
+            "an unknown action",
+            { permissions: [{ action: "admin", resource: { type: "buckets" } }] },
+            "permissions[0].action",
+            /read.*write/,
+        ],
+        ["Organization", "an empty name", { name: "" }, "name", /non-empty/],
+    ];
+    for (const [type, label, patch, property, reason] of bad) {
+        it(`Check rejects ${type} with ${label}, naming ${property}`, async function () {
+            const engine = new Engine(host);
+            const err = await engine.preview(urn(type, "x"), { ...inputs[type], ...patch }).catch((e: unknown) => e);
+            assert.ok(err instanceof CheckFailedError, `expected a check failure, got ${String(err)}`);
+            const f = err.failures.find((x) => x.property === property);
+            assert.ok(f, JSON.stringify(err.failures));
+            assert.match(f.reason, reason);
+            assert.ok(!engine.log.some((c) => c.method !== "Check" && c.method !== "Configure"));
+        });
+    }
+
+    it("a preview with unknown inputs plans a create without calling the server", async function () {
+        const engine = new Engine(host);
+        for (const [type, i] of Object.entries(inputs)) {
+            const unknowns: Props = { ...i, orgId: UNKNOWN, connection: { url: UNKNOWN, token: UNKNOWN } };
+            if (type === "Task") unknowns.flux = UNKNOWN;
+            if (type === "Authorization")
+                unknowns.permissions = [{ action: "read", resource: { type: "buckets", id: UNKNOWN } }];
+            assert.strictEqual(await engine.preview(urn(type, `u-${type}`), unknowns), "create", type);
+        }
+        assert.deepStrictEqual([...new Set(engine.log.map((c) => c.method))].sort(), ["Check", "Configure"]);
+    });
+});

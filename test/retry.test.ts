@@ -1,0 +1,166 @@
+import * as assert from "assert";
+import {
+    backoffDelay,
+    classifyError,
+    DeadlineExceededError,
+    DEFAULT_RETRY_POLICY,
+    parseRetryAfter,
+    RetryDeps,
+    withRetry,
+} from "../dynamic-providers/retry";
+import { InfluxApiError, mapError, redact } from "../dynamic-providers/errors";
+
+function httpError(statusCode: number, body = "", headers: Record<string, string> = {}) {
+    return Object.assign(new Error(`HTTP ${statusCode}`), { statusCode, body, headers });
+}
+
+/** A fake clock: sleeping advances time instantly. */
+function fakeDeps(): RetryDeps & { slept: number[] } {
+    let t = 0;
+    const slept: number[] = [];
+    return {
+        slept,
+        now: () => t,
+        sleep: async (ms) => {
+            slept.push(ms);
+            t += ms;
+        },
+        random: () => 0.5,
+    };
+}
+
+describe("retry policy", () => {
+    it("retries 429 and 5xx, honouring Retry-After, but not other 4xx or the retention 500", () => {
+        assert.deepStrictEqual(classifyError(httpError(429, "", { "retry-after": "3" })), {
+            retryable: true,
+            maybeApplied: false,
+            retryAfterMs: 3000,
+        });
+        assert.strictEqual(classifyError(httpError(503)).retryable, true);
+        assert.strictEqual(classifyError(httpError(503)).maybeApplied, true);
+        for (const s of [400, 401, 403, 404, 409, 422]) {
+            assert.strictEqual(classifyError(httpError(s)).retryable, false, `status ${s}`);
+        }
+        const retention = httpError(500, '{"code":"internal error","message":"retention policy duration must be at least 1h0m0s"}');
+        assert.strictEqual(classifyError(retention).retryable, false);
+    });
+
+    it("retries connection errors; a refused connection was certainly not applied", () => {
+        assert.deepStrictEqual(classifyError(Object.assign(new Error("x"), { code: "ECONNREFUSED" })), {
+            retryable: true,
+            maybeApplied: false,
+        });
+        assert.deepStrictEqual(classifyError(Object.assign(new Error("x"), { code: "ECONNRESET" })), {
+            retryable: true,
+            maybeApplied: true,
+        });
+        assert.strictEqual(classifyError(Object.assign(new Error("t"), { name: "RequestTimedOutError" })).retryable, true);
+        assert.strictEqual(classifyError(new Error("boom")).retryable, false);
+    });
+
+    it("parses Retry-After as seconds or an HTTP date", () => {
+        assert.strictEqual(parseRetryAfter("2", 0), 2000);
+        assert.strictEqual(parseRetryAfter(new Date(10_000).toUTCString(), 4000), 6000);
+        assert.strictEqual(parseRetryAfter(undefined, 0), undefined);
+        assert.strictEqual(parseRetryAfter("soon", 0), undefined);
+    });
+
+    it("backs off exponentially with jitter, capped, with Retry-After as a floor", () => {
+        const p = { baseDelayMs: 100, maxDelayMs: 1000, deadlineMs: 10_000 };
+        assert.strictEqual(backoffDelay(0, p, 0), 50);
+        assert.strictEqual(backoffDelay(0, p, 1), 100);
+        assert.strictEqual(backoffDelay(3, p, 1), 800);
+        assert.strictEqual(backoffDelay(10, p, 1), 1000);
+        assert.strictEqual(backoffDelay(0, p, 1, 5000), 5000);
+    });
+
+    it("retries until success", async () => {
+        const deps = fakeDeps();
+        let calls = 0;
+        const result = await withRetry(
+            async () => {
+                calls++;
+                if (calls < 3) throw httpError(503);
+                return "ok";
+            },
+            DEFAULT_RETRY_POLICY,
+            deps,
+        );
+        assert.strictEqual(result, "ok");
+        assert.strictEqual(calls, 3);
+        assert.strictEqual(deps.slept.length, 2);
+    });
+
+    it("never retries a 4xx", async () => {
+        let calls = 0;
+        await assert.rejects(
+            withRetry(
+                async () => {
+                    calls++;
+                    throw httpError(422);
+                },
+                DEFAULT_RETRY_POLICY,
+                fakeDeps(),
+            ),
+            /HTTP 422/,
+        );
+        assert.strictEqual(calls, 1);
+    });
+
+    it("gives up at the deadline with the last error", async () => {
+        const deps = fakeDeps();
+        const err = await withRetry(
+            async () => {
+                throw Object.assign(new Error("refused"), { code: "ECONNREFUSED" });
+            },
+            { baseDelayMs: 100, maxDelayMs: 1000, deadlineMs: 5000 },
+            deps,
+        ).catch((e: unknown) => e);
+        assert.ok(err instanceof DeadlineExceededError);
+        assert.ok(deps.now() <= 5000, `stopped at ${deps.now()} ms`);
+        assert.match((err as Error).message, /deadline 5s/);
+    });
+
+    it("asks beforeRetry after a failure that may have been applied, and stops when it finds the resource", async () => {
+        let posts = 0;
+        const result = await withRetry(
+            async () => {
+                posts++;
+                throw Object.assign(new Error("socket hang up"), { code: "ECONNRESET" });
+            },
+            DEFAULT_RETRY_POLICY,
+            fakeDeps(),
+            async () => "found",
+        );
+        assert.strictEqual(result, "found");
+        assert.strictEqual(posts, 1);
+    });
+});
+
+describe("error mapper", () => {
+    it("names the operation, status, server code and message", () => {
+        const e = mapError(
+            httpError(422, JSON.stringify({ code: "conflict", message: 'bucket with name "x" already exists' })),
+            'create bucket "x"',
+            "http://localhost:8086",
+            [],
+        );
+        assert.ok(e instanceof InfluxApiError);
+        assert.strictEqual(e.status, 422);
+        assert.strictEqual(e.code, "conflict");
+        assert.strictEqual(e.message, 'create bucket "x" failed: HTTP 422 conflict: bucket with name "x" already exists');
+    });
+
+    it("says when the server cannot be reached, and redacts secrets", () => {
+        const token = "s3cr3t-token-value";
+        const e = mapError(
+            Object.assign(new Error(`connect failed with ${token}`), { code: "ECONNREFUSED" }),
+            "read bucket 1",
+            "http://localhost:1",
+            [token],
+        );
+        assert.match(e.message, /cannot reach InfluxDB at http:\/\/localhost:1 \(ECONNREFUSED\)/);
+        assert.ok(!e.message.includes(token));
+        assert.strictEqual(redact("a secret b", ["secret"]), "a [secret] b");
+    });
+});
