@@ -12,6 +12,7 @@ import {
     parseTaskOption,
     walkAst,
 } from "../dynamic-providers/flux-analyzer";
+import { bucketNameProblem } from "../dynamic-providers/bucket";
 
 /** Aggregates a downsampling task may apply per window (Flux functions of the same name). */
 export const DOWNSAMPLING_AGGREGATES = ["sum", "mean", "max", "min", "count", "last"] as const;
@@ -197,15 +198,9 @@ function nonEmptyProblem(field: string, value: unknown): string | undefined {
     return typeof value === "string" && value !== "" ? undefined : `${field}: must be a non-empty string`;
 }
 
-/** InfluxDB v2 bucket names: non-empty, no leading underscore (system buckets), no quotes, no control characters. */
 function bucketProblem(field: string, value: unknown): string | undefined {
-    if (typeof value !== "string" || value.trim() === "") return `${field}: must be a non-empty bucket name`;
-    if (value.startsWith("_")) return `${field}: bucket name "${value}" must not start with "_"`;
-    if (/["']/.test(value)) return `${field}: bucket name ${JSON.stringify(value)} must not contain quotes`;
-    if (/[\u0000-\u001f\u007f]/.test(value) || value !== value.trim()) {
-        return `${field}: bucket name ${JSON.stringify(value)} has control characters or surrounding spaces`;
-    }
-    return undefined;
+    const problem = bucketNameProblem(value);
+    return problem === undefined ? undefined : `${field}: bucket name ${JSON.stringify(value)} ${problem}`;
 }
 
 function durationProblem(field: string, value: unknown, minSeconds: number): string | undefined {

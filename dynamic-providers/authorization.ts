@@ -101,7 +101,10 @@ function checkPermission(p: unknown, i: number): CheckFailure[] {
     const perm = (p ?? {}) as { action?: unknown; resource?: { type?: unknown; id?: unknown; orgID?: unknown } };
     const failures: CheckFailure[] = [];
     if (!isUnknown(perm.action) && perm.action !== "read" && perm.action !== "write") {
-        failures.push({ property: `${at}.action`, reason: `${at}.action must be "read" or "write"; got ${JSON.stringify(perm.action)}` });
+        failures.push({
+            property: `${at}.action`,
+            reason: `${at}.action must be "read" or "write"; got ${JSON.stringify(perm.action)}`,
+        });
     }
     const type = perm.resource?.type;
     if (!isUnknown(type) && !(RESOURCE_TYPES as readonly unknown[]).includes(type)) {
@@ -125,8 +128,16 @@ export function checkAuthorization(news: Record<string, unknown>): CheckFailure[
     if (!isUnknown(news.description) && (typeof news.description !== "string" || news.description.trim() === "")) {
         failures.push({ property: "description", reason: "description must say what the token is for (non-empty)" });
     }
-    if (news.status !== undefined && !isUnknown(news.status) && news.status !== "active" && news.status !== "inactive") {
-        failures.push({ property: "status", reason: `status must be "active" or "inactive"; got ${JSON.stringify(news.status)}` });
+    if (
+        news.status !== undefined &&
+        !isUnknown(news.status) &&
+        news.status !== "active" &&
+        news.status !== "inactive"
+    ) {
+        failures.push({
+            property: "status",
+            reason: `status must be "active" or "inactive"; got ${JSON.stringify(news.status)}`,
+        });
     }
     const perms = news.permissions;
     if (!isUnknown(perms) || Array.isArray(perms)) {
@@ -144,7 +155,9 @@ export function normalizeAuthorizationInputs(news: Record<string, unknown>): Rec
     const orgId = news.orgId;
     const permissions = Array.isArray(news.permissions)
         ? news.permissions.map((p: PermissionInputs) =>
-              isUnknown(p) ? p : { action: p.action, resource: compact({ ...p.resource, orgID: p.resource?.orgID ?? orgId }) },
+              isUnknown(p)
+                  ? p
+                  : { action: p.action, resource: compact({ ...p.resource, orgID: p.resource?.orgID ?? orgId }) },
           )
         : news.permissions;
     return compact({ ...news, status: news.status ?? "active", permissions });
@@ -170,7 +183,12 @@ function flatten(v: unknown, out: Record<string, true> = {}): Record<string, tru
 
 const AUTH_RULES: readonly DiffRule<Partial<AuthorizationOutputs>, Partial<AuthorizationInputs>>[] = [
     { name: "orgId", old: (o) => o.orgId, new: (n) => n.orgId, replaces: true },
-    { name: "permissions", old: (o) => permissionKey(o.permissions), new: (n) => permissionKey(n.permissions), replaces: true },
+    {
+        name: "permissions",
+        old: (o) => permissionKey(o.permissions),
+        new: (n) => permissionKey(n.permissions),
+        replaces: true,
+    },
     { name: "description", old: (o) => o.description, new: (n) => n.description },
     { name: "status", old: (o) => o.status ?? "active", new: (n) => n.status ?? "active" },
     { name: "connection", old: (o) => connectionKey(o.connection), new: (n) => connectionKey(n.connection) },
@@ -183,7 +201,10 @@ export function diffAuthorization(olds: Partial<AuthorizationOutputs>, news: Par
 
 function samePermissions(a: readonly Permission[] | undefined, b: readonly PermissionInputs[]): boolean {
     const strip = (ps: readonly Permission[] | readonly PermissionInputs[]) =>
-        ps.map((p) => ({ action: p.action, resource: compact({ type: p.resource.type, id: p.resource.id, orgID: p.resource.orgID }) }));
+        ps.map((p) => ({
+            action: p.action,
+            resource: compact({ type: p.resource.type, id: p.resource.id, orgID: p.resource.orgID }),
+        }));
     return jsonEqual(permissionKey(strip(a ?? [])), permissionKey(strip(b)));
 }
 
@@ -198,7 +219,9 @@ function authorizationOutputs(inputs: AuthorizationInputs, a: ApiAuthorization, 
 }
 
 /** Creates the token. A create whose answer was lost cannot give back its token: the orphan is deleted and redone. */
-export async function createAuthorization(inputs: AuthorizationInputs): Promise<{ id: string; outs: AuthorizationOutputs }> {
+export async function createAuthorization(
+    inputs: AuthorizationInputs,
+): Promise<{ id: string; outs: AuthorizationOutputs }> {
     const conn = inputs.connection;
     const started = Date.now();
     const created = await callApi(
@@ -257,7 +280,10 @@ export async function readAuthorization(
 
 export async function updateAuthorization(id: string, olds: AuthorizationOutputs, news: AuthorizationInputs) {
     const a = await callApi(news.connection, `update token "${news.description}" (${id})`, (x) =>
-        x.authorizations.patchAuthorizationsID({ authID: id, body: { status: news.status, description: news.description } }),
+        x.authorizations.patchAuthorizationsID({
+            authID: id,
+            body: { status: news.status, description: news.description },
+        }),
     );
     return authorizationOutputs(news, a, olds.token);
 }
@@ -292,13 +318,13 @@ const authorizationProvider: pulumi.dynamic.ResourceProvider = {
 /** An InfluxDB API token with explicit permissions. Its Pulumi ID is the authorization ID; `token` is a secret. */
 export class Authorization extends pulumi.dynamic.Resource {
     /** The authorization ID. */
-    public declare readonly authorizationId: pulumi.Output<string>;
+    declare public readonly authorizationId: pulumi.Output<string>;
     /** The token value. Secret. */
-    public declare readonly token: pulumi.Output<string>;
+    declare public readonly token: pulumi.Output<string>;
     /** `active` or `inactive`. */
-    public declare readonly status: pulumi.Output<string>;
+    declare public readonly status: pulumi.Output<string>;
     /** Permissions as declared (with orgID filled in). */
-    public declare readonly permissions: pulumi.Output<PermissionInputs[]>;
+    declare public readonly permissions: pulumi.Output<PermissionInputs[]>;
 
     constructor(name: string, args: AuthorizationArgs, opts?: pulumi.CustomResourceOptions) {
         super(

@@ -64,6 +64,9 @@ export function bucketNameProblem(name: unknown): string | undefined {
     if (name.includes('"')) {
         return 'must not contain a double quote (")';
     }
+    if (/[\u0000-\u001f\u007f]/.test(name) || name !== name.trim()) {
+        return "must not contain control characters or surrounding spaces";
+    }
     if (name.length > 255) {
         return `is too long (${name.length} characters; at most 255)`;
     }
@@ -76,7 +79,10 @@ function checkSeconds(property: string, value: unknown): CheckFailure[] {
     }
     if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
         return [
-            { property, reason: `${property} must be a whole, non-negative number of seconds; got ${JSON.stringify(value)}` },
+            {
+                property,
+                reason: `${property} must be a whole, non-negative number of seconds; got ${JSON.stringify(value)}`,
+            },
         ];
     }
     return [];
@@ -154,14 +160,30 @@ export function retentionOf(bucket: Pick<ApiBucket, "retentionRules">): { every:
     return { every: rule?.everySeconds ?? 0, shardGroup: rule?.shardGroupDurationSeconds };
 }
 
-/** Retention rules to send: everySeconds always travels with the shard-group duration (never one alone). */
-export function retentionRulesFor(inputs: Pick<BucketInputs, "retentionSeconds" | "shardGroupDurationSeconds">) {
+/** InfluxDB's default shard-group duration for a retention: infinite or >= 180 days: 7d; >= 2 days: 1d; else 1h. */
+export function defaultShardGroupSeconds(retentionSeconds: number): number {
+    if (retentionSeconds === 0 || retentionSeconds >= 180 * 86400) {
+        return 7 * 86400;
+    }
+    return retentionSeconds >= 2 * 86400 ? 86400 : 3600;
+}
+
+/**
+ * Retention rules to send: everySeconds always travels with the shard-group duration (never one alone). When the
+ * user left the shard-group duration to the server and the retention changes (`currentRetentionSeconds` differs),
+ * the server's default for the new retention is sent: a server refuses a retention below the current shard groups.
+ */
+export function retentionRulesFor(
+    inputs: Pick<BucketInputs, "retentionSeconds" | "shardGroupDurationSeconds">,
+    currentRetentionSeconds?: number,
+) {
+    const retentionChanges =
+        currentRetentionSeconds !== undefined && currentRetentionSeconds !== inputs.retentionSeconds;
+    const sgd =
+        inputs.shardGroupDurationSeconds ??
+        (retentionChanges ? defaultShardGroupSeconds(inputs.retentionSeconds) : undefined);
     return [
-        compact({
-            type: "expire" as const,
-            everySeconds: inputs.retentionSeconds,
-            shardGroupDurationSeconds: inputs.shardGroupDurationSeconds,
-        }),
+        compact({ type: "expire" as const, everySeconds: inputs.retentionSeconds, shardGroupDurationSeconds: sgd }),
     ];
 }
 
@@ -190,14 +212,14 @@ async function findByName(conn: Connection, orgId: string, name: string): Promis
     return (list.buckets ?? []).find((b) => b.name === name);
 }
 
-async function patchBucket(inputs: BucketInputs, id: string): Promise<ApiBucket> {
+async function patchBucket(inputs: BucketInputs, id: string, currentRetentionSeconds: number): Promise<ApiBucket> {
     return callApi(inputs.connection, `update bucket "${inputs.name}"`, (a) =>
         a.buckets.patchBucketsID({
             bucketID: id,
             body: {
                 name: inputs.name,
                 description: inputs.description,
-                retentionRules: retentionRulesFor(inputs),
+                retentionRules: retentionRulesFor(inputs, currentRetentionSeconds),
             },
         }),
     );
@@ -243,7 +265,7 @@ export async function createBucket(inputs: BucketInputs): Promise<{ id: string; 
     const id = bucket.id ?? "";
     if (needsUpdate(inputs, bucket)) {
         try {
-            bucket = await patchBucket(inputs, id);
+            bucket = await patchBucket(inputs, id, retentionOf(bucket).every);
         } catch (e) {
             // Record the adopted bucket so the next `pulumi up` converges (update) instead of failing again.
             throw Object.assign(new Error((e as Error).message), {
@@ -275,7 +297,9 @@ export async function readBucket(
         retentionSeconds: outs.retentionSeconds,
         // Keep the user's choice: set -> the server's current value; unset -> stays unset (server default).
         shardGroupDurationSeconds:
-            (props as Partial<BucketInputs>).shardGroupDurationSeconds === undefined ? undefined : outs.shardGroupDurationSeconds,
+            (props as Partial<BucketInputs>).shardGroupDurationSeconds === undefined
+                ? undefined
+                : outs.shardGroupDurationSeconds,
         description: outs.description,
         adopt: props.adopt ?? false,
     });
@@ -283,8 +307,8 @@ export async function readBucket(
 }
 
 /** Updates name, description and retention in place. */
-export async function updateBucket(id: string, news: BucketInputs): Promise<BucketOutputs> {
-    return bucketOutputs(news, await patchBucket(news, id));
+export async function updateBucket(id: string, olds: BucketOutputs, news: BucketInputs): Promise<BucketOutputs> {
+    return bucketOutputs(news, await patchBucket(news, id, olds.retentionSeconds));
 }
 
 /** Deletes the bucket; already gone is success. */
@@ -309,8 +333,8 @@ const bucketProvider: pulumi.dynamic.ResourceProvider = {
         const r = await readBucket(id, props as BucketOutputs);
         return r ?? { id: "", props: {} };
     },
-    async update(id, _olds, news) {
-        return { outs: await updateBucket(id, news as BucketInputs) };
+    async update(id, olds, news) {
+        return { outs: await updateBucket(id, olds as BucketOutputs, news as BucketInputs) };
     },
     async delete(id, props) {
         await deleteBucket(id, props as BucketOutputs);
@@ -320,17 +344,17 @@ const bucketProvider: pulumi.dynamic.ResourceProvider = {
 /** An InfluxDB bucket. Its Pulumi ID is the bucket ID. */
 export class Bucket extends pulumi.dynamic.Resource {
     /** The bucket ID. */
-    public declare readonly bucketId: pulumi.Output<string>;
+    declare public readonly bucketId: pulumi.Output<string>;
     /** Bucket name. */
-    public declare readonly name: pulumi.Output<string>;
+    declare public readonly name: pulumi.Output<string>;
     /** Owning organization ID. */
-    public declare readonly orgId: pulumi.Output<string>;
+    declare public readonly orgId: pulumi.Output<string>;
     /** Retention in seconds (0 = infinite). */
-    public declare readonly retentionSeconds: pulumi.Output<number>;
+    declare public readonly retentionSeconds: pulumi.Output<number>;
     /** Shard-group duration in seconds as used by the server. */
-    public declare readonly shardGroupDurationSeconds: pulumi.Output<number>;
+    declare public readonly shardGroupDurationSeconds: pulumi.Output<number>;
     /** Description. */
-    public declare readonly description: pulumi.Output<string>;
+    declare public readonly description: pulumi.Output<string>;
 
     constructor(name: string, args: BucketArgs, opts?: pulumi.CustomResourceOptions) {
         super(

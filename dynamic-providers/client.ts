@@ -46,28 +46,31 @@ function apisFor(conn: Connection): Apis {
     };
 }
 
-const READY_KEY = Symbol.for("flagsmith-influxdb.ready-urls");
-
 /**
  * Waits until `GET /health` passes (InfluxDB on Docker answers only after its first-boot setup). Checked once per
  * URL per provider process.
  */
 export async function waitUntilReady(conn: Connection): Promise<void> {
-    const g = globalThis as unknown as Record<symbol, Set<string> | undefined>;
-    const ready = (g[READY_KEY] ??= new Set<string>());
+    // Process-wide cache (not module state: this code is serialized into the provider). Symbols do not serialize.
+    const g = globalThis as unknown as { __flagsmithInfluxReadyUrls?: Set<string> };
+    const ready = (g.__flagsmithInfluxReadyUrls ??= new Set<string>());
     if (ready.has(conn.url)) {
         return;
     }
     const { InfluxDB } = require("@influxdata/influxdb-client") as typeof import("@influxdata/influxdb-client");
-    const { HealthAPI } = require("@influxdata/influxdb-client-apis") as typeof import("@influxdata/influxdb-client-apis");
+    const { HealthAPI } =
+        require("@influxdata/influxdb-client-apis") as typeof import("@influxdata/influxdb-client-apis");
     const health = new HealthAPI(new InfluxDB({ url: conn.url, timeout: 5000 }));
     try {
-        await withRetry(async () => {
-            const h = await health.getHealth();
-            if (h.status !== "pass") {
-                throw Object.assign(new Error(`health is ${h.status}: ${h.message ?? ""}`), { statusCode: 503 });
-            }
-        }, policyFor(conn, conn.readyTimeoutSeconds));
+        await withRetry(
+            async () => {
+                const h = await health.getHealth();
+                if (h.status !== "pass") {
+                    throw Object.assign(new Error(`health is ${h.status}: ${h.message ?? ""}`), { statusCode: 503 });
+                }
+            },
+            policyFor(conn, conn.readyTimeoutSeconds),
+        );
     } catch (e) {
         throw mapError(e, "waiting for InfluxDB to become ready (GET /health)", conn.url, [conn.token]);
     }

@@ -56,7 +56,10 @@ export function checkConnection(connection: unknown): CheckFailure[] {
     for (const key of ["readyTimeoutSeconds", "operationTimeoutSeconds", "requestTimeoutSeconds"] as const) {
         const v = c[key];
         if (v !== undefined && !isUnknown(v) && (typeof v !== "number" || !(v > 0))) {
-            failures.push({ property: `connection.${key}`, reason: `connection.${key} must be a positive number of seconds` });
+            failures.push({
+                property: `connection.${key}`,
+                reason: `connection.${key} must be a positive number of seconds`,
+            });
         }
     }
     return failures;
@@ -78,7 +81,12 @@ export function checkId(property: string, value: unknown): CheckFailure[] {
         return [];
     }
     if (typeof value !== "string" || !/^[0-9a-f]{16}$/.test(value)) {
-        return [{ property, reason: `${property} must be an InfluxDB ID (16 hex characters); got ${JSON.stringify(value)}` }];
+        return [
+            {
+                property,
+                reason: `${property} must be an InfluxDB ID (16 hex characters); got ${JSON.stringify(value)}`,
+            },
+        ];
     }
     return [];
 }

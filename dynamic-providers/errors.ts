@@ -1,17 +1,25 @@
 // One error mapper for every provider: what went wrong, which resource, the server's code and message; never a token.
 
-/** An InfluxDB API failure as shown to the user. */
-export class InfluxApiError extends Error {
-    constructor(
-        message: string,
-        /** HTTP status, when the server answered. */
-        public readonly status?: number,
-        /** InfluxDB error code from the body, e.g. `conflict`, `not found`. */
-        public readonly code?: string,
-    ) {
-        super(message);
-        this.name = "InfluxApiError";
-    }
+/**
+ * An InfluxDB API failure as shown to the user. A plain Error with fields, not a subclass: provider code is
+ * serialized by Pulumi, which turns classes into functions, and a serialized `extends Error` loses its message.
+ */
+export interface InfluxApiError extends Error {
+    readonly name: "InfluxApiError";
+    /** HTTP status, when the server answered. */
+    readonly status?: number;
+    /** InfluxDB error code from the body, e.g. `conflict`, `not found`. */
+    readonly code?: string;
+}
+
+/** Creates an InfluxApiError. */
+export function influxApiError(message: string, status?: number, code?: string): InfluxApiError {
+    return Object.assign(new Error(message), { name: "InfluxApiError" as const, status, code });
+}
+
+/** True for an error made by influxApiError. */
+export function isInfluxApiError(e: unknown): e is InfluxApiError {
+    return e instanceof Error && e.name === "InfluxApiError";
 }
 
 interface ErrorLike {
@@ -70,7 +78,7 @@ export function statusOf(error: unknown): number | undefined {
  * names the operation, the HTTP status and the server's code and message. Secrets are redacted.
  */
 export function mapError(error: unknown, operation: string, url: string, secrets: readonly string[]): InfluxApiError {
-    if (error instanceof InfluxApiError) {
+    if (isInfluxApiError(error)) {
         return error;
     }
     const e = (error ?? {}) as ErrorLike;
@@ -88,5 +96,5 @@ export function mapError(error: unknown, operation: string, url: string, secrets
         const netCode = inner.code ?? inner.cause?.code;
         message = `${operation} failed: cannot reach InfluxDB at ${url}${netCode ? ` (${netCode})` : ""}: ${inner.message ?? String(error)}`;
     }
-    return new InfluxApiError(redact(prefix + message, secrets), status, code);
+    return influxApiError(redact(prefix + message, secrets), status, code);
 }

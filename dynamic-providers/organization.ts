@@ -91,9 +91,9 @@ const organizationProvider: pulumi.dynamic.ResourceProvider = {
 /** Looks up an existing InfluxDB organization by name; its Pulumi ID is the organization ID. */
 export class Organization extends pulumi.dynamic.Resource {
     /** The organization's ID. */
-    public declare readonly orgId: pulumi.Output<string>;
+    declare public readonly orgId: pulumi.Output<string>;
     /** The organization's name. */
-    public declare readonly name: pulumi.Output<string>;
+    declare public readonly name: pulumi.Output<string>;
 
     constructor(name: string, args: OrganizationArgs, opts?: pulumi.CustomResourceOptions) {
         super(

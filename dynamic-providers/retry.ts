@@ -23,7 +23,8 @@ export interface Classification {
     readonly retryAfterMs?: number;
 }
 
-const NETWORK_CODES = new Set([
+// An array, not a Set: Pulumi cannot serialize a Set into the provider code.
+const NETWORK_CODES: readonly string[] = [
     "ECONNRESET",
     "ECONNREFUSED",
     "ECONNABORTED",
@@ -33,7 +34,7 @@ const NETWORK_CODES = new Set([
     "EHOSTUNREACH",
     "ENETUNREACH",
     "UND_ERR_SOCKET",
-]);
+];
 
 interface ErrorLike {
     readonly statusCode?: number;
@@ -91,7 +92,7 @@ export function classifyError(error: unknown, nowMs = Date.now()): Classificatio
         // Nothing reached the server.
         return { retryable: true, maybeApplied: false };
     }
-    if ((code !== undefined && NETWORK_CODES.has(code)) || e.name === "RequestTimedOutError") {
+    if ((code !== undefined && NETWORK_CODES.includes(code)) || e.name === "RequestTimedOutError") {
         return { retryable: true, maybeApplied: true };
     }
     if (/socket hang up|request timed out|ECONNRESET/i.test(e.message ?? "")) {
@@ -120,15 +121,14 @@ export const REAL_DEPS: RetryDeps = {
     random: () => Math.random(),
 };
 
-/** Raised when the deadline passes; carries the last underlying error. */
-export class DeadlineExceededError extends Error {
-    constructor(
-        message: string,
-        public readonly lastError: unknown,
-    ) {
-        super(message);
-        this.name = "DeadlineExceededError";
-    }
+/** Raised when the deadline passes; carries the last underlying error. (A plain Error: see errors.ts.) */
+export interface DeadlineExceededError extends Error {
+    readonly name: "DeadlineExceededError";
+    readonly lastError: unknown;
+}
+
+export function isDeadlineExceeded(e: unknown): e is DeadlineExceededError {
+    return e instanceof Error && e.name === "DeadlineExceededError";
 }
 
 /**
@@ -154,10 +154,8 @@ export async function withRetry<T>(
             const delay = backoffDelay(attempt, policy, deps.random(), c.retryAfterMs);
             const elapsed = deps.now() - start;
             if (elapsed + delay > policy.deadlineMs) {
-                throw new DeadlineExceededError(
-                    `gave up after ${attempt + 1} attempt(s) in ${Math.round(elapsed / 1000)}s (deadline ${Math.round(policy.deadlineMs / 1000)}s)`,
-                    error,
-                );
+                const message = `gave up after ${attempt + 1} attempt(s) in ${Math.round(elapsed / 1000)}s (deadline ${Math.round(policy.deadlineMs / 1000)}s)`;
+                throw Object.assign(new Error(message), { name: "DeadlineExceededError" as const, lastError: error });
             }
             await deps.sleep(delay);
             if (c.maybeApplied && beforeRetry) {

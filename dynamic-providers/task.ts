@@ -56,8 +56,16 @@ export interface TaskOutputs extends TaskInputs {
 /** Validates task inputs offline, including the Flux analyzer's verdict; unknown values are skipped. */
 export async function checkTask(news: Record<string, unknown>): Promise<CheckFailure[]> {
     const failures = [...checkConnection(news.connection), ...checkId("orgId", news.orgId)];
-    if (news.status !== undefined && !isUnknown(news.status) && news.status !== "active" && news.status !== "inactive") {
-        failures.push({ property: "status", reason: `status must be "active" or "inactive"; got ${JSON.stringify(news.status)}` });
+    if (
+        news.status !== undefined &&
+        !isUnknown(news.status) &&
+        news.status !== "active" &&
+        news.status !== "inactive"
+    ) {
+        failures.push({
+            property: "status",
+            reason: `status must be "active" or "inactive"; got ${JSON.stringify(news.status)}`,
+        });
     }
     if (news.description !== undefined && !isUnknown(news.description) && typeof news.description !== "string") {
         failures.push({ property: "description", reason: "description must be a string" });
@@ -81,14 +89,22 @@ export async function checkFlux(flux: unknown): Promise<CheckFailure[]> {
     const name = option.ok ? ` (task "${option.name}")` : "";
     for (const d of await analyzeFlux(flux)) {
         if (d.severity === "error") {
-            failures.push({ property: "flux", reason: `Flux error${name} at line ${d.line}, column ${d.column}: ${d.message}` });
+            failures.push({
+                property: "flux",
+                reason: `Flux error${name} at line ${d.line}, column ${d.column}: ${d.message}`,
+            });
         }
     }
     return failures;
 }
 
 export function normalizeTaskInputs(news: Record<string, unknown>): Record<string, unknown> {
-    return compact({ ...news, status: news.status ?? "active", description: news.description ?? "", adopt: news.adopt ?? false });
+    return compact({
+        ...news,
+        status: news.status ?? "active",
+        description: news.description ?? "",
+        adopt: news.adopt ?? false,
+    });
 }
 
 const TASK_RULES: readonly DiffRule<Partial<TaskOutputs>, Partial<TaskInputs>>[] = [
@@ -236,23 +252,23 @@ const taskProvider: pulumi.dynamic.ResourceProvider = {
 /** An InfluxDB task. Its Pulumi ID is the task ID. */
 export class Task extends pulumi.dynamic.Resource {
     /** The task ID. */
-    public declare readonly taskId: pulumi.Output<string>;
+    declare public readonly taskId: pulumi.Output<string>;
     /** Name from the `option task` header. */
-    public declare readonly taskName: pulumi.Output<string>;
+    declare public readonly taskName: pulumi.Output<string>;
     /** The flux stored by the server. */
-    public declare readonly flux: pulumi.Output<string>;
+    declare public readonly flux: pulumi.Output<string>;
     /** `active` or `inactive`. */
-    public declare readonly status: pulumi.Output<TaskStatus>;
+    declare public readonly status: pulumi.Output<TaskStatus>;
     /** Schedule interval from the header, if any. */
-    public declare readonly every: pulumi.Output<string | undefined>;
+    declare public readonly every: pulumi.Output<string | undefined>;
     /** Cron schedule from the header, if any. */
-    public declare readonly cron: pulumi.Output<string | undefined>;
+    declare public readonly cron: pulumi.Output<string | undefined>;
     /** Offset from the header, if any. */
-    public declare readonly offset: pulumi.Output<string | undefined>;
+    declare public readonly offset: pulumi.Output<string | undefined>;
     /** Status of the last run (`success`, `failed`, `canceled`), after a refresh. */
-    public declare readonly lastRunStatus: pulumi.Output<string | undefined>;
+    declare public readonly lastRunStatus: pulumi.Output<string | undefined>;
     /** Error of the last run, after a refresh. */
-    public declare readonly lastRunError: pulumi.Output<string | undefined>;
+    declare public readonly lastRunError: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: TaskArgs, opts?: pulumi.CustomResourceOptions) {
         super(

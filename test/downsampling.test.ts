@@ -168,10 +168,14 @@ describe("downsampling", () => {
             [
                 "source bucket with underscore",
                 { sourceBucket: "_monitoring" },
-                /sourceBucket: .*must not start with "_"/,
+                /sourceBucket: .*must not start with `_`/,
             ],
-            ["destination bucket with quote", { destinationBucket: 'a"b' }, /destinationBucket: .*quotes/],
-            ["empty destination bucket", { destinationBucket: "" }, /destinationBucket: must be a non-empty bucket/],
+            ["destination bucket with quote", { destinationBucket: 'a"b' }, /destinationBucket: .*double quote/],
+            [
+                "empty destination bucket",
+                { destinationBucket: "" },
+                /destinationBucket: bucket name "" must be a non-empty string/,
+            ],
             ["same buckets", { destinationBucket: "default" }, /destinationBucket: must differ from sourceBucket/],
             ["empty measurement", { measurement: "" }, /measurement: must be a non-empty string/],
             ["empty field", { field: "" }, /field: must be a non-empty string/],

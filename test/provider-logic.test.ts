@@ -1,6 +1,12 @@
 // Direct unit tests of the providers' pure check and diff functions.
 import * as assert from "assert";
-import { checkBucket, diffBucket, normalizeBucketInputs, retentionOf, retentionRulesFor } from "../dynamic-providers/bucket";
+import {
+    checkBucket,
+    diffBucket,
+    normalizeBucketInputs,
+    retentionOf,
+    retentionRulesFor,
+} from "../dynamic-providers/bucket";
 import {
     checkAuthorization,
     diffAuthorization,
@@ -37,7 +43,12 @@ describe("bucket check", () => {
         ["negative retention", { retentionSeconds: -1 }, "retentionSeconds", /non-negative/],
         ["fractional retention", { retentionSeconds: 3600.5 }, "retentionSeconds", /whole/],
         ["negative shard group", { shardGroupDurationSeconds: -5 }, "shardGroupDurationSeconds", /non-negative/],
-        ["shard group over retention", { shardGroupDurationSeconds: 86400 }, "shardGroupDurationSeconds", /larger than/],
+        [
+            "shard group over retention",
+            { shardGroupDurationSeconds: 86400 },
+            "shardGroupDurationSeconds",
+            /larger than/,
+        ],
         ["ftp url", { connection: { ...conn, url: "ftp://x" } }, "connection.url", /http\(s\) URL/],
         ["malformed url", { connection: { ...conn, url: "localhost:8086" } }, "connection.url", /http\(s\) URL/],
         ["empty token", { connection: { ...conn, token: "" } }, "connection.token", /empty/],
@@ -77,7 +88,15 @@ describe("bucket diff", () => {
         bucketId: "1111111111111111",
         __provider: "old code",
     };
-    const inputs = { connection: conn, orgId: ORG, name: "b", retentionSeconds: 0, description: "", adopt: false, __provider: "new code" };
+    const inputs = {
+        connection: conn,
+        orgId: ORG,
+        name: "b",
+        retentionSeconds: 0,
+        description: "",
+        adopt: false,
+        __provider: "new code",
+    };
     it("shows no change for identical settings, even when the serialized provider changed", () => {
         assert.deepStrictEqual(diffBucket(state, inputs), { changes: false, replaces: [], stables: ["orgId"] });
     });
@@ -98,24 +117,50 @@ describe("bucket diff", () => {
     });
     it("counts an unknown input as a change", () => {
         assert.strictEqual(diffBucket(state, { ...inputs, name: UNKNOWN }).changes, true);
-        assert.strictEqual(diffBucket(state, { ...inputs, connection: { url: conn.url, token: UNKNOWN } }).changes, true);
+        assert.strictEqual(
+            diffBucket(state, { ...inputs, connection: { url: conn.url, token: UNKNOWN } }).changes,
+            true,
+        );
     });
     it("treats infinite retention written as [] or everySeconds 0 as equal", () => {
         assert.strictEqual(retentionOf({ retentionRules: [] }).every, 0);
         assert.strictEqual(retentionOf({ retentionRules: [{ type: "expire", everySeconds: 0 }] }).every, 0);
-        assert.strictEqual(diffBucket({ ...state, retentionSeconds: 0 }, { ...inputs, retentionSeconds: undefined }).changes, false);
+        assert.strictEqual(
+            diffBucket({ ...state, retentionSeconds: 0 }, { ...inputs, retentionSeconds: undefined }).changes,
+            false,
+        );
     });
     it("always sends everySeconds together with a shard-group duration", () => {
         assert.deepStrictEqual(retentionRulesFor({ retentionSeconds: 86400, shardGroupDurationSeconds: 3600 }), [
             { type: "expire", everySeconds: 86400, shardGroupDurationSeconds: 3600 },
         ]);
         assert.deepStrictEqual(retentionRulesFor({ retentionSeconds: 0 }), [{ type: "expire", everySeconds: 0 }]);
+        assert.deepStrictEqual(retentionRulesFor({ retentionSeconds: 0 }, 0), [{ type: "expire", everySeconds: 0 }]);
+    });
+    it("sends the server's default shard-group duration when the retention changes and the user left it unset", () => {
+        assert.deepStrictEqual(retentionRulesFor({ retentionSeconds: 7200 }, 0), [
+            { type: "expire", everySeconds: 7200, shardGroupDurationSeconds: 3600 },
+        ]);
+        assert.deepStrictEqual(retentionRulesFor({ retentionSeconds: 3 * 86400 }, 7200), [
+            { type: "expire", everySeconds: 3 * 86400, shardGroupDurationSeconds: 86400 },
+        ]);
+        assert.deepStrictEqual(retentionRulesFor({ retentionSeconds: 0 }, 7200), [
+            { type: "expire", everySeconds: 0, shardGroupDurationSeconds: 7 * 86400 },
+        ]);
     });
 });
 
 describe("task diff", () => {
     const flux = 'option task = {name: "t", every: 1h}\nfrom(bucket: "b") |> range(start: -1h)';
-    const state = { connection: conn, orgId: ORG, flux, status: "active" as const, description: "", adopt: false, taskId: "x" };
+    const state = {
+        connection: conn,
+        orgId: ORG,
+        flux,
+        status: "active" as const,
+        description: "",
+        adopt: false,
+        taskId: "x",
+    };
     it("updates flux, status and description in place; replaces on org change", () => {
         assert.strictEqual(diffTask(state, { ...state }).changes, false);
         for (const patch of [{ flux: flux + "\n" }, { status: "inactive" as const }, { description: "d" }]) {
@@ -136,7 +181,10 @@ describe("authorization check and diff", () => {
     };
     it("accepts good input and fills each permission's orgID", () => {
         assert.deepStrictEqual(checkAuthorization(ok), []);
-        const n = normalizeAuthorizationInputs(ok) as { status: string; permissions: { resource: { orgID: string } }[] };
+        const n = normalizeAuthorizationInputs(ok) as {
+            status: string;
+            permissions: { resource: { orgID: string } }[];
+        };
         assert.strictEqual(n.status, "active");
         assert.strictEqual(n.permissions[0].resource.orgID, ORG);
     });
@@ -156,14 +204,30 @@ describe("authorization check and diff", () => {
     it("skips unknown permissions in previews", () => {
         assert.deepStrictEqual(checkAuthorization({ ...ok, permissions: UNKNOWN }), []);
         assert.deepStrictEqual(
-            checkAuthorization({ ...ok, permissions: [{ action: "read", resource: { type: "buckets", id: UNKNOWN } }] }),
+            checkAuthorization({
+                ...ok,
+                permissions: [{ action: "read", resource: { type: "buckets", id: UNKNOWN } }],
+            }),
             [],
         );
     });
     it("replaces on permission changes but not on order; updates status and description in place", () => {
-        const p1 = { action: "read" as const, resource: { type: "buckets" as const, id: "1111111111111111", orgID: ORG } };
-        const p2 = { action: "write" as const, resource: { type: "buckets" as const, id: "1111111111111111", orgID: ORG } };
-        const state = { connection: conn, orgId: ORG, description: "f", status: "active" as const, permissions: [p1, p2], token: "x" };
+        const p1 = {
+            action: "read" as const,
+            resource: { type: "buckets" as const, id: "1111111111111111", orgID: ORG },
+        };
+        const p2 = {
+            action: "write" as const,
+            resource: { type: "buckets" as const, id: "1111111111111111", orgID: ORG },
+        };
+        const state = {
+            connection: conn,
+            orgId: ORG,
+            description: "f",
+            status: "active" as const,
+            permissions: [p1, p2],
+            token: "x",
+        };
         assert.strictEqual(diffAuthorization(state, { ...state, permissions: [p2, p1] }).changes, false);
         assert.deepStrictEqual(diffAuthorization(state, { ...state, permissions: [p1] }).replaces, ["permissions"]);
         const d = diffAuthorization(state, { ...state, status: "inactive", description: "g" });

@@ -2,13 +2,13 @@ import * as assert from "assert";
 import {
     backoffDelay,
     classifyError,
-    DeadlineExceededError,
+    isDeadlineExceeded,
     DEFAULT_RETRY_POLICY,
     parseRetryAfter,
     RetryDeps,
     withRetry,
 } from "../dynamic-providers/retry";
-import { InfluxApiError, mapError, redact } from "../dynamic-providers/errors";
+import { isInfluxApiError, mapError, redact } from "../dynamic-providers/errors";
 
 function httpError(statusCode: number, body = "", headers: Record<string, string> = {}) {
     return Object.assign(new Error(`HTTP ${statusCode}`), { statusCode, body, headers });
@@ -41,7 +41,10 @@ describe("retry policy", () => {
         for (const s of [400, 401, 403, 404, 409, 422]) {
             assert.strictEqual(classifyError(httpError(s)).retryable, false, `status ${s}`);
         }
-        const retention = httpError(500, '{"code":"internal error","message":"retention policy duration must be at least 1h0m0s"}');
+        const retention = httpError(
+            500,
+            '{"code":"internal error","message":"retention policy duration must be at least 1h0m0s"}',
+        );
         assert.strictEqual(classifyError(retention).retryable, false);
     });
 
@@ -54,7 +57,10 @@ describe("retry policy", () => {
             retryable: true,
             maybeApplied: true,
         });
-        assert.strictEqual(classifyError(Object.assign(new Error("t"), { name: "RequestTimedOutError" })).retryable, true);
+        assert.strictEqual(
+            classifyError(Object.assign(new Error("t"), { name: "RequestTimedOutError" })).retryable,
+            true,
+        );
         assert.strictEqual(classifyError(new Error("boom")).retryable, false);
     });
 
@@ -116,7 +122,7 @@ describe("retry policy", () => {
             { baseDelayMs: 100, maxDelayMs: 1000, deadlineMs: 5000 },
             deps,
         ).catch((e: unknown) => e);
-        assert.ok(err instanceof DeadlineExceededError);
+        assert.ok(isDeadlineExceeded(err));
         assert.ok(deps.now() <= 5000, `stopped at ${deps.now()} ms`);
         assert.match((err as Error).message, /deadline 5s/);
     });
@@ -145,10 +151,13 @@ describe("error mapper", () => {
             "http://localhost:8086",
             [],
         );
-        assert.ok(e instanceof InfluxApiError);
+        assert.ok(isInfluxApiError(e));
         assert.strictEqual(e.status, 422);
         assert.strictEqual(e.code, "conflict");
-        assert.strictEqual(e.message, 'create bucket "x" failed: HTTP 422 conflict: bucket with name "x" already exists');
+        assert.strictEqual(
+            e.message,
+            'create bucket "x" failed: HTTP 422 conflict: bucket with name "x" already exists',
+        );
     });
 
     it("says when the server cannot be reached, and redacts secrets", () => {
