@@ -1,0 +1,407 @@
+// Flagsmith on Docker (issue 6): Postgres, a one-shot `migrate` container, the API (`serve`) and the task processor,
+// all on InfluxDB's network and all reading the InfluxDB settings the analytics side produced.
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { FlagsmithInfluxEnv } from "./connection";
+
+/** Flagsmith's unified image (API + bundled frontend), pinned to the app version of chart 0.81.0. */
+export const DEFAULT_FLAGSMITH_IMAGE = "flagsmith/flagsmith:2.227.0";
+/** Postgres image, pinned (Flagsmith's own docker-compose.yml runs Postgres 15 on Alpine). */
+export const DEFAULT_POSTGRES_IMAGE = "postgres:15.13-alpine";
+/** Host port the API is published on by default (the port the image listens on, too). */
+export const DEFAULT_API_PORT = 8000;
+/** Port gunicorn binds inside the Flagsmith image (API and task processor alike). */
+export const FLAGSMITH_CONTAINER_PORT = 8000;
+/** Database and role Flagsmith uses inside the bundled Postgres. */
+export const POSTGRES_DATABASE = "flagsmith";
+export const POSTGRES_USER = "postgres";
+/** Where the postgres image keeps its cluster (PGDATA for Postgres <= 17). */
+export const POSTGRES_DATA_PATH = "/var/lib/postgresql/data";
+
+/**
+ * Environment variables this component owns on the Flagsmith containers; `extraEnv` may not set them.
+ * `USE_POSTGRES_FOR_ANALYTICS` is here because Flagsmith lets it win over InfluxDB: it must never be set.
+ */
+export const MANAGED_ENV_NAMES: readonly string[] = [
+    "INFLUXDB_URL",
+    "INFLUXDB_TOKEN",
+    "INFLUXDB_ORG",
+    "INFLUXDB_BUCKET",
+    "DATABASE_URL",
+    "DJANGO_SECRET_KEY",
+    "DJANGO_ALLOWED_HOSTS",
+    "TASK_RUN_METHOD",
+    "USE_POSTGRES_FOR_ANALYTICS",
+];
+
+export interface DockerFlagsmithArgs {
+    /** InfluxDB settings from the analytics side (INFLUXDB_URL must resolve on `network`; the token is a secret). */
+    readonly influxEnv: FlagsmithInfluxEnv;
+    /** Docker network every container joins: InfluxDB's (a name or the `docker.Network`), so `influxdb` resolves. */
+    readonly network: pulumi.Input<string> | docker.Network;
+    /** Flagsmith image. Default `flagsmith/flagsmith:2.227.0`; must carry a tag other than `latest`, or a digest. */
+    readonly image?: pulumi.Input<string>;
+    /** Postgres image. Default `postgres:15.13-alpine`; must carry a tag other than `latest`, or a digest. */
+    readonly postgresImage?: pulumi.Input<string>;
+    /** Host port the API (and its bundled frontend) is published on. Default 8000; an integer in 1..65535. */
+    readonly apiPort?: pulumi.Input<number>;
+    /** DJANGO_ALLOWED_HOSTS entries (Django syntax: `*`, `.example.com`). Default `["*"]`; non-empty, no commas. */
+    readonly allowedHosts?: pulumi.Input<pulumi.Input<string>[]>;
+    /** More environment for migrate, API and task processor (e.g. `ENABLE_ADMIN_ACCESS_USER_PASS`). Default none. */
+    readonly extraEnv?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** Protect the Postgres data volume from deletion (the `protect` option, so a plain boolean). Default false. */
+    readonly protectData?: boolean;
+    /** Suffix of every Docker object name (`flagsmith-api-<suffix>`). Default: the stack name; `[A-Za-z0-9_.-]+`. */
+    readonly nameSuffix?: string;
+}
+
+/** Docker object names of one deployment. */
+export interface DockerFlagsmithNames {
+    readonly postgres: string;
+    readonly postgresVolume: string;
+    readonly migrate: string;
+    readonly api: string;
+    readonly taskProcessor: string;
+}
+
+/** Stack-scoped Docker names; `suffix` must be a valid Docker name fragment. */
+export function dockerFlagsmithNames(suffix: string): DockerFlagsmithNames {
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(suffix)) {
+        throw new Error(`DockerFlagsmith: name suffix "${suffix}" must match [A-Za-z0-9][A-Za-z0-9_.-]*`);
+    }
+    return {
+        postgres: `flagsmith-postgres-${suffix}`,
+        postgresVolume: `flagsmith-postgres-data-${suffix}`,
+        migrate: `flagsmith-migrate-${suffix}`,
+        api: `flagsmith-api-${suffix}`,
+        taskProcessor: `flagsmith-task-processor-${suffix}`,
+    };
+}
+
+/** Throws unless `image` names a tag other than `latest` or a digest (a moving tag would redeploy silently). */
+export function assertPinnedImage(image: string, what: string): string {
+    const withoutDigest = image.split("@")[0];
+    const hasDigest = /@sha256:[0-9a-f]{64}$/.test(image);
+    const lastSegment = withoutDigest.split("/").pop() ?? "";
+    const tag = lastSegment.includes(":") ? lastSegment.slice(lastSegment.indexOf(":") + 1) : undefined;
+    if (image.trim() !== image || withoutDigest === "") {
+        throw new Error(`DockerFlagsmith: ${what} "${image}" is not a valid image reference`);
+    }
+    if (!hasDigest && (tag === undefined || tag === "" || tag === "latest")) {
+        throw new Error(
+            `DockerFlagsmith: ${what} "${image}" must be pinned to a version tag (not "latest") or a digest`,
+        );
+    }
+    return image;
+}
+
+/** Throws unless `port` is an integer in 1..65535. */
+export function assertPort(port: number, what: string): number {
+    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+        throw new Error(`DockerFlagsmith: ${what} must be an integer in 1..65535, got ${port}`);
+    }
+    return port;
+}
+
+/** Validates DJANGO_ALLOWED_HOSTS entries and returns them comma-joined, as Django's env.list() reads them. */
+export function allowedHostsValue(hosts: readonly string[]): string {
+    if (hosts.length === 0) {
+        throw new Error("DockerFlagsmith: allowedHosts must not be empty (Django would reject every request)");
+    }
+    for (const h of hosts) {
+        if (h.trim() === "" || /[,\s]/.test(h)) {
+            throw new Error(`DockerFlagsmith: allowedHosts entry "${h}" must be non-empty, without commas or spaces`);
+        }
+    }
+    return hosts.join(",");
+}
+
+/** Host header for the in-container health check: one Django accepts given `hosts`. */
+export function healthCheckHost(hosts: readonly string[]): string {
+    const first = hosts.find((h) => h !== "*");
+    return hosts.includes("*") || first === undefined ? "localhost" : first.replace(/^\./, "");
+}
+
+/** Throws unless `extraEnv` leaves the variables this component owns (and USE_POSTGRES_FOR_ANALYTICS) alone. */
+export function assertExtraEnv(extra: Readonly<Record<string, unknown>>): void {
+    for (const name of Object.keys(extra)) {
+        if (MANAGED_ENV_NAMES.includes(name)) {
+            throw new Error(
+                name === "USE_POSTGRES_FOR_ANALYTICS"
+                    ? "DockerFlagsmith: extraEnv must not set USE_POSTGRES_FOR_ANALYTICS: Flagsmith would then store " +
+                          "analytics in Postgres instead of InfluxDB"
+                    : `DockerFlagsmith: extraEnv must not set ${name}: the component sets it`,
+            );
+        }
+        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+            throw new Error(`DockerFlagsmith: extraEnv name "${name}" is not a valid environment variable name`);
+        }
+    }
+}
+
+/** `KEY=value` entries for a container's `envs`, sorted by name so the order never causes a diff. */
+export function envEntries(vars: Readonly<Record<string, string>>): string[] {
+    return Object.keys(vars)
+        .sort()
+        .map((k) => `${k}=${vars[k]}`);
+}
+
+/**
+ * A container's `envs` built from (possibly secret) values. Docker's `envs` is one list property, so secrecy is
+ * all-or-nothing: the whole list is made secret, which keeps the token, DB password and secret key out of plain
+ * state and diffs (at the cost of hiding the harmless entries too).
+ */
+export function secretEnvs(vars: pulumi.Input<Record<string, pulumi.Input<string>>>): pulumi.Output<string[]> {
+    return pulumi.secret(pulumi.output(vars).apply((v) => envEntries(v as Record<string, string>)));
+}
+
+/** DATABASE_URL for the bundled Postgres. */
+export function postgresDatabaseUrl(password: string, host: string): string {
+    return `postgresql://${POSTGRES_USER}:${encodeURIComponent(password)}@${host}:5432/${POSTGRES_DATABASE}`;
+}
+
+/**
+ * The Docker provider does not fail a container created with `attach: true, mustRun: false` when its command exits
+ * non-zero: it only records `exitCode`. This turns a failed migration into a deployment error instead.
+ */
+export function assertMigrationSucceeded(exitCode: number | undefined, containerName: string, urn?: string): void {
+    if (exitCode !== 0) {
+        const rerun =
+            urn === undefined ? "" : `, fix the cause, then run it again with \`pulumi up --replace '${urn}'\``;
+        throw new Error(
+            `Flagsmith migrations failed: container ${containerName} exited with ` +
+                `${exitCode === undefined ? "no exit code" : `code ${exitCode}`}; ` +
+                `see \`docker logs ${containerName}\`${rerun}`,
+        );
+    }
+}
+
+/** Health check of the API: GET /health/readiness/ (checks the database too) with Python, which the image has. */
+export function apiHealthCheckCommand(host: string): string[] {
+    const url = `http://127.0.0.1:${FLAGSMITH_CONTAINER_PORT}/health/readiness/`;
+    const code =
+        "import urllib.request as u; " +
+        `u.urlopen(u.Request(${JSON.stringify(url)}, headers={"Host": ${JSON.stringify(host)}}), timeout=5)`;
+    return ["CMD", "python", "-c", code];
+}
+
+/** Health check of the task processor: its gunicorn (health endpoints) accepts TCP connections on 8000. */
+export function taskProcessorHealthCheckCommand(): string[] {
+    const code = `import socket; socket.create_connection(("127.0.0.1", ${FLAGSMITH_CONTAINER_PORT}), 5).close()`;
+    return ["CMD", "python", "-c", code];
+}
+
+/**
+ * Flagsmith (API, frontend and task processor) on Docker, with its own Postgres, wired to InfluxDB for analytics.
+ *
+ * Order: Postgres (healthy) -> `migrate` (ran to completion, exit code 0) -> `serve` (healthy) and
+ * `run-task-processor` (healthy).
+ *
+ * Why a separate one-shot `migrate` container rather than the image's default `migrate-and-serve` command (which is
+ * what Flagsmith's own docker-compose.yml runs in its API service, the processor waiting on `service_healthy`): as
+ * its own resource the migration runs exactly when the image or configuration changes (any change replaces the
+ * container), Pulumi knows it finished before it starts `serve` and the task processor, a failed migration fails
+ * `pulumi up` with its exit code (see {@link assertMigrationSucceeded}) instead of leaving an API container
+ * restarting until a health-check timeout, and restarting `serve` never re-runs migrations. It mirrors the Helm
+ * chart's migrate init container / job. The exited container is kept (no `rm`): removing it would make the next
+ * refresh see it gone and re-create it, re-running migrations on every deployment; `docker logs` also needs it.
+ */
+export class DockerFlagsmith extends pulumi.ComponentResource {
+    /** URL of the API (and bundled frontend) from the Docker host, `http://localhost:<apiPort>`. */
+    public readonly apiUrl: pulumi.Output<string>;
+    /** Host port the API is published on. */
+    public readonly apiPort: pulumi.Output<number>;
+    /** Container names. */
+    public readonly postgresContainerName: pulumi.Output<string>;
+    public readonly migrateContainerName: pulumi.Output<string>;
+    public readonly apiContainerName: pulumi.Output<string>;
+    public readonly taskProcessorContainerName: pulumi.Output<string>;
+    /** Name of the Postgres data volume. */
+    public readonly postgresVolumeName: pulumi.Output<string>;
+
+    constructor(name: string, args: DockerFlagsmithArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("flagsmith:flagsmith:DockerFlagsmith", name, {}, opts);
+
+        const names = dockerFlagsmithNames(args.nameSuffix ?? pulumi.getStack());
+        const networkName = docker.Network.isInstance(args.network) ? args.network.name : pulumi.output(args.network);
+        const image = pulumi.output(args.image ?? DEFAULT_FLAGSMITH_IMAGE).apply((i) => assertPinnedImage(i, "image"));
+        const postgresImageName = pulumi
+            .output(args.postgresImage ?? DEFAULT_POSTGRES_IMAGE)
+            .apply((i) => assertPinnedImage(i, "postgresImage"));
+        const apiPort = pulumi.output(args.apiPort ?? DEFAULT_API_PORT).apply((p) => assertPort(p, "apiPort"));
+        const allowedHosts = pulumi.output(args.allowedHosts ?? ["*"]);
+        const extraEnv = pulumi.output(args.extraEnv ?? {}).apply((e) => {
+            assertExtraEnv(e);
+            return e;
+        });
+        // Fail fast on plain (non-Output) arguments, before anything is registered.
+        if (typeof args.image === "string") {
+            assertPinnedImage(args.image, "image");
+        }
+        if (typeof args.postgresImage === "string") {
+            assertPinnedImage(args.postgresImage, "postgresImage");
+        }
+        if (typeof args.apiPort === "number") {
+            assertPort(args.apiPort, "apiPort");
+        }
+        if (args.extraEnv !== undefined && !pulumi.Output.isInstance(args.extraEnv)) {
+            assertExtraEnv(args.extraEnv as Record<string, unknown>);
+        }
+
+        const child = { parent: this };
+        // Fixed container names and a fixed host port: a replacement must remove the old container first.
+        const replaceable = { parent: this, deleteBeforeReplace: true };
+        const networks = [{ name: networkName }];
+
+        // Secrets: alphanumeric only, so they need no quoting in URLs or env files.
+        const postgresPassword = new random.RandomPassword(
+            `${name}-postgres-password`,
+            { length: 32, special: false },
+            child,
+        );
+        const secretKey = new random.RandomPassword(`${name}-django-secret-key`, { length: 64, special: false }, child);
+        const password = pulumi.secret(postgresPassword.result);
+
+        const flagsmithImage = new docker.RemoteImage(`${name}-image`, { name: image, keepLocally: true }, child);
+        const postgresImage = new docker.RemoteImage(
+            `${name}-postgres-image`,
+            { name: postgresImageName, keepLocally: true },
+            child,
+        );
+
+        const volume = new docker.Volume(
+            `${name}-postgres-data`,
+            { name: names.postgresVolume },
+            { parent: this, protect: args.protectData ?? false },
+        );
+
+        const postgres = new docker.Container(
+            `${name}-postgres`,
+            {
+                name: names.postgres,
+                image: postgresImage.imageId,
+                restart: "unless-stopped",
+                envs: secretEnvs({ POSTGRES_DB: POSTGRES_DATABASE, POSTGRES_USER, POSTGRES_PASSWORD: password }),
+                volumes: [{ volumeName: volume.name, containerPath: POSTGRES_DATA_PATH }],
+                networksAdvanced: [{ name: networkName, aliases: [names.postgres] }],
+                healthcheck: {
+                    tests: ["CMD-SHELL", `pg_isready -d ${POSTGRES_DATABASE} -U ${POSTGRES_USER}`],
+                    interval: "2s",
+                    timeout: "2s",
+                    retries: 20,
+                    startPeriod: "20s",
+                },
+                wait: true,
+                waitTimeout: 120,
+            },
+            replaceable,
+        );
+
+        const managedEnv: Record<string, pulumi.Input<string>> = {
+            INFLUXDB_URL: args.influxEnv.INFLUXDB_URL,
+            INFLUXDB_TOKEN: pulumi.secret(args.influxEnv.INFLUXDB_TOKEN),
+            INFLUXDB_ORG: args.influxEnv.INFLUXDB_ORG,
+            INFLUXDB_BUCKET: args.influxEnv.INFLUXDB_BUCKET,
+            DATABASE_URL: password.apply((p) => postgresDatabaseUrl(p, names.postgres)),
+            DJANGO_SECRET_KEY: pulumi.secret(secretKey.result),
+            DJANGO_ALLOWED_HOSTS: allowedHosts.apply(allowedHostsValue),
+            TASK_RUN_METHOD: "TASK_PROCESSOR",
+        };
+        const flagsmithEnv = pulumi
+            .all([extraEnv, pulumi.output(managedEnv)])
+            .apply(([extra, managed]) => ({ ...extra, ...managed }));
+        const envs = secretEnvs(flagsmithEnv);
+
+        const migrate = new docker.Container(
+            `${name}-migrate`,
+            {
+                name: names.migrate,
+                image: flagsmithImage.imageId,
+                command: ["migrate"],
+                envs,
+                networksAdvanced: networks,
+                restart: "no",
+                // Wait for the command to exit on create; keep the exited container (see the class comment).
+                attach: true,
+                mustRun: false,
+                logs: false,
+            },
+            { ...replaceable, dependsOn: [postgres], customTimeouts: { create: "30m" } },
+        );
+        // Resolves to the migrate container's ID only once it exited with 0 (throws otherwise). Used as a label on
+        // `serve` and the task processor: they wait for it, and are re-created after every new migration.
+        // A failed migration stays in the state as created (exit code included), so the message says how to re-run it.
+        const migrated = pulumi
+            .all([migrate.exitCode, migrate.id, migrate.name, migrate.urn])
+            .apply(([code, id, n, urn]) => {
+                assertMigrationSucceeded(code, n, urn);
+                return id;
+            });
+        const migratedLabel = [{ label: "flagsmith.migrate-container-id", value: migrated }];
+
+        const api = new docker.Container(
+            `${name}-api`,
+            {
+                name: names.api,
+                image: flagsmithImage.imageId,
+                command: ["serve"],
+                envs,
+                labels: migratedLabel,
+                networksAdvanced: networks,
+                ports: [{ internal: FLAGSMITH_CONTAINER_PORT, external: apiPort }],
+                restart: "unless-stopped",
+                healthcheck: {
+                    tests: allowedHosts.apply((hosts) => apiHealthCheckCommand(healthCheckHost(hosts))),
+                    interval: "5s",
+                    timeout: "5s",
+                    retries: 10,
+                    startPeriod: "30s",
+                },
+                wait: true,
+                waitTimeout: 300,
+            },
+            { ...replaceable, dependsOn: [migrate] },
+        );
+
+        const taskProcessor = new docker.Container(
+            `${name}-task-processor`,
+            {
+                name: names.taskProcessor,
+                image: flagsmithImage.imageId,
+                command: ["run-task-processor"],
+                envs,
+                labels: migratedLabel,
+                networksAdvanced: networks,
+                restart: "unless-stopped",
+                healthcheck: {
+                    tests: taskProcessorHealthCheckCommand(),
+                    interval: "5s",
+                    timeout: "5s",
+                    retries: 10,
+                    startPeriod: "30s",
+                },
+                wait: true,
+                waitTimeout: 300,
+            },
+            { ...replaceable, dependsOn: [migrate] },
+        );
+
+        this.apiPort = apiPort;
+        this.apiUrl = pulumi.interpolate`http://localhost:${apiPort}`;
+        this.postgresContainerName = postgres.name;
+        this.migrateContainerName = migrate.name;
+        this.apiContainerName = api.name;
+        this.taskProcessorContainerName = taskProcessor.name;
+        this.postgresVolumeName = volume.name;
+        this.registerOutputs({
+            apiUrl: this.apiUrl,
+            apiPort: this.apiPort,
+            postgresContainerName: this.postgresContainerName,
+            migrateContainerName: this.migrateContainerName,
+            apiContainerName: this.apiContainerName,
+            taskProcessorContainerName: this.taskProcessorContainerName,
+            postgresVolumeName: this.postgresVolumeName,
+        });
+    }
+}

@@ -1,0 +1,438 @@
+// Flagsmith on Kubernetes (issue 6): the Flagsmith Helm chart, pinned, wired to InfluxDB for analytics through a
+// Pulumi-managed Secret holding the least-privilege token. Every value passed is checked against the chart's values.yaml.
+import * as crypto from "crypto";
+import * as fs from "fs";
+import * as path from "path";
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { validateChartValues } from "./chart-values";
+import { FlagsmithInfluxEnv } from "./connection";
+
+/** The chart this component deploys. Pinned: the values are validated against this version's values.yaml. */
+export const FLAGSMITH_CHART = {
+    name: "flagsmith",
+    version: "0.81.0",
+    appVersion: "2.227.0",
+    repo: "https://flagsmith.github.io/flagsmith-charts/",
+} as const;
+
+/**
+ * Where the chart's values.yaml (https://github.com/Flagsmith/flagsmith-charts, `charts/flagsmith/values.yaml` at
+ * flagsmith-0.81.0) is looked for when `chartValuesFile` is not given, first existing wins: a copy vendored in the
+ * repository's `charts/` (named like the InfluxDB chart's, `<chart>-<version>-values.yaml`), then the workplace's
+ * shared reference folder beside the repository.
+ */
+export const FLAGSMITH_VALUES_FILE_CANDIDATES: readonly string[] = [
+    path.resolve(__dirname, "..", "charts", `flagsmith-${FLAGSMITH_CHART.version}-values.yaml`),
+    path.resolve(
+        __dirname,
+        "..",
+        "..",
+        "shared",
+        "reference",
+        `flagsmith-chart-${FLAGSMITH_CHART.version}-values.yaml`,
+    ),
+];
+
+/**
+ * Paths below which any key is accepted: env-var maps (the values file shows example entries) and the subcharts
+ * (`devPostgresql` is Bitnami's postgresql chart, `graphite` kiwigrid's), whose keys that file only partly shows.
+ */
+export const FLAGSMITH_FREE_FORM_VALUES: readonly string[] = [
+    "api.extraEnv",
+    "api.extraEnvFromSecret",
+    "frontend.extraEnv",
+    "frontend.extraEnvFromSecret",
+    "taskProcessor.extraEnv",
+    "pgbouncer.extraEnv",
+    "devPostgresql",
+    "graphite",
+];
+
+/**
+ * Value paths the component sets itself; `extraValues` may not set them (or anything below them). The analytics
+ * switch is here because `UsePostgresForAnalytics` would keep analytics out of InfluxDB.
+ */
+export const MANAGED_VALUE_PATHS: readonly string[] = [
+    "influxdbExternal",
+    "taskProcessor.enabled",
+    "api.secretKeyFromExistingSecret",
+    "devPostgresql.enabled",
+    "devPostgresql.auth.postgresPassword",
+    "databaseExternal",
+    "UsePostgresForAnalytics",
+];
+
+/** Environment variables the chart derives from the managed values; `extraEnv`/`extraEnvFromSecret` may not set them. */
+export const MANAGED_ENV_NAMES: readonly string[] = [
+    "INFLUXDB_URL",
+    "INFLUXDB_TOKEN",
+    "INFLUXDB_ORG",
+    "INFLUXDB_BUCKET",
+    "DATABASE_URL",
+    "DJANGO_SECRET_KEY",
+    "TASK_RUN_METHOD",
+    "USE_POSTGRES_FOR_ANALYTICS",
+];
+
+/** Pod annotation carrying a hash of the secrets the pods read, so that changing them restarts the pods. */
+export const SECRETS_CHECKSUM_ANNOTATION = "checksum/pulumi-secrets";
+
+const ENV_MAPS = ["api.extraEnv", "api.extraEnvFromSecret", "taskProcessor.extraEnv"];
+
+/** An external PostgreSQL database: either `url`, or `host` + `database` + `username` + `password`. */
+export interface FlagsmithExternalDatabase {
+    /** Full URL, e.g. `postgres://user:password@db.example.com:5432/flagsmith`. Made secret. Excludes the fields below. */
+    readonly url?: pulumi.Input<string>;
+    /** Database host name. Required without `url`. */
+    readonly host?: pulumi.Input<string>;
+    /** Database port. Default 5432; an integer in 1..65535. */
+    readonly port?: pulumi.Input<number>;
+    /** Database name. Required without `url`. */
+    readonly database?: pulumi.Input<string>;
+    /** Role name. Required without `url`. */
+    readonly username?: pulumi.Input<string>;
+    /** Role password. Required without `url`; made secret. */
+    readonly password?: pulumi.Input<string>;
+    /** URL scheme the chart builds the DSN with. Default `postgres`. */
+    readonly type?: pulumi.Input<string>;
+}
+
+export interface KubernetesFlagsmithArgs {
+    /** InfluxDB settings from the analytics side (INFLUXDB_URL must resolve in the cluster; the token is a secret). */
+    readonly influxEnv: FlagsmithInfluxEnv;
+    /** Existing namespace to deploy into. Default: a namespace `flagsmith-<stack>` created by this component. */
+    readonly namespace?: pulumi.Input<string>;
+    /** Helm release name. Default `flagsmith-<stack>`; a DNS-1123 label of at most 53 characters. */
+    readonly releaseName?: string;
+    /** External PostgreSQL. Default: none, the chart's dev Postgres (`devPostgresql`) with a generated password. */
+    readonly databaseExternal?: FlagsmithExternalDatabase;
+    /** More chart values, deep-merged over the component's; keys are validated. Managed paths are refused. Default {}. */
+    readonly extraValues?: Record<string, unknown>;
+    /** Seconds Helm waits for the release to become ready (migrations run first). Default 900; at least 1. */
+    readonly timeoutSeconds?: number;
+    /** The chart's values.yaml the values are validated against. Default: first of the value-file candidates found. */
+    readonly chartValuesFile?: string;
+}
+
+function sha256(text: string): string {
+    return crypto.createHash("sha256").update(text).digest("hex");
+}
+
+/** Lower-case DNS-1123 label from `base`, at most `max` characters, or throws if nothing usable is left. */
+export function dnsLabel(base: string, max: number, what: string): string {
+    const label = base
+        .toLowerCase()
+        .replace(/[^a-z0-9-]+/g, "-")
+        .replace(/-+/g, "-")
+        .slice(0, max)
+        .replace(/^-+|-+$/g, "");
+    if (label === "") {
+        throw new Error(`KubernetesFlagsmith: cannot derive a ${what} from "${base}"`);
+    }
+    return label;
+}
+
+/** Throws unless `name` is a DNS-1123 label of at most `max` characters. */
+export function assertDnsLabel(name: string, max: number, what: string): string {
+    if (name.length > max || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) {
+        throw new Error(`KubernetesFlagsmith: ${what} "${name}" must be a DNS-1123 label of at most ${max} characters`);
+    }
+    return name;
+}
+
+/** The chart's `flagsmith.fullname` helper (no name overrides: the chart's values.yaml has none). */
+export function flagsmithFullname(releaseName: string): string {
+    const name = releaseName.includes(FLAGSMITH_CHART.name) ? releaseName : `${releaseName}-${FLAGSMITH_CHART.name}`;
+    return name.slice(0, 63).replace(/-+$/, "");
+}
+
+/** In-cluster URL of the API service the chart creates (`<fullname>-api`, port `service.api.port`). */
+export function flagsmithApiUrl(releaseName: string, namespace: string, port: number): string {
+    return `http://${flagsmithFullname(releaseName)}-api.${namespace}.svc.cluster.local:${port}`;
+}
+
+/** The first existing file of `candidates`, or throws listing them. */
+export function resolveValuesFile(candidates: readonly string[] = FLAGSMITH_VALUES_FILE_CANDIDATES): string {
+    const found = candidates.find((c) => fs.existsSync(c));
+    if (found === undefined) {
+        throw new Error(
+            `KubernetesFlagsmith: the values.yaml of chart ${FLAGSMITH_CHART.name} ${FLAGSMITH_CHART.version} is needed to ` +
+                `validate the values; none of ${candidates.join(", ")} exists (pass chartValuesFile)`,
+        );
+    }
+    return found;
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+    return (
+        typeof v === "object" &&
+        v !== null &&
+        !Array.isArray(v) &&
+        !pulumi.Output.isInstance(v) &&
+        !(v instanceof Promise) &&
+        (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null)
+    );
+}
+
+/** Whether `values` sets `dotted` (or, for a non-object in between, something that would replace it). */
+function setsPath(values: Record<string, unknown>, dotted: string): boolean {
+    let node: unknown = values;
+    for (const part of dotted.split(".")) {
+        if (!isPlainObject(node)) {
+            return node !== undefined;
+        }
+        if (!(part in node)) {
+            return false;
+        }
+        node = node[part];
+    }
+    return true;
+}
+
+/** Throws, naming the key, if `extra` sets a value path or environment variable the component manages. */
+export function assertNoManagedValues(extra: Record<string, unknown>): void {
+    for (const p of MANAGED_VALUE_PATHS) {
+        if (setsPath(extra, p)) {
+            throw new Error(
+                p === "UsePostgresForAnalytics"
+                    ? `KubernetesFlagsmith: extraValues must not set "${p}": Flagsmith would store analytics in ` +
+                          `Postgres instead of InfluxDB`
+                    : `KubernetesFlagsmith: extraValues must not set "${p}": the component sets it`,
+            );
+        }
+    }
+    for (const map of ENV_MAPS) {
+        for (const name of MANAGED_ENV_NAMES) {
+            if (setsPath(extra, `${map}.${name}`)) {
+                throw new Error(
+                    `KubernetesFlagsmith: extraValues must not set "${map}.${name}": ` +
+                        (name === "USE_POSTGRES_FOR_ANALYTICS"
+                            ? "Flagsmith would store analytics in Postgres instead of InfluxDB"
+                            : "the chart sets it from the component's values"),
+                );
+            }
+        }
+    }
+}
+
+/** Deep merge of plain objects; `override` wins on leaves. Neither argument is modified. */
+export function mergeValues(base: Record<string, unknown>, override: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = { ...base };
+    for (const [k, v] of Object.entries(override)) {
+        const b = out[k];
+        out[k] = isPlainObject(b) && isPlainObject(v) ? mergeValues(b, v) : v;
+    }
+    return out;
+}
+
+/** Throws unless `db` has `url` alone, or `host`, `database`, `username` and `password`. */
+export function assertExternalDatabase(db: FlagsmithExternalDatabase): void {
+    const parts = { host: db.host, database: db.database, username: db.username, password: db.password };
+    if (db.url !== undefined) {
+        const extra = Object.entries(parts).filter(([, v]) => v !== undefined);
+        if (extra.length > 0 || db.port !== undefined || db.type !== undefined) {
+            throw new Error(
+                "KubernetesFlagsmith: databaseExternal takes either url, or host/port/database/username/password",
+            );
+        }
+        return;
+    }
+    const missing = Object.entries(parts).filter(([, v]) => v === undefined);
+    if (missing.length > 0) {
+        throw new Error(
+            `KubernetesFlagsmith: databaseExternal without url needs ${missing.map(([k]) => k).join(", ")}`,
+        );
+    }
+    if (typeof db.port === "number" && (!Number.isInteger(db.port) || db.port < 1 || db.port > 65535)) {
+        throw new Error(`KubernetesFlagsmith: databaseExternal.port must be an integer in 1..65535, got ${db.port}`);
+    }
+}
+
+/** Chart values for the database: the dev Postgres with `devPassword`, or the external database (secrets wrapped). */
+export function databaseValues(
+    db: FlagsmithExternalDatabase | undefined,
+    devPassword?: pulumi.Input<string>,
+): Record<string, unknown> {
+    if (db === undefined) {
+        if (devPassword === undefined) {
+            throw new Error("KubernetesFlagsmith: the dev Postgres needs a password");
+        }
+        return { devPostgresql: { enabled: true, auth: { postgresPassword: pulumi.secret(devPassword) } } };
+    }
+    assertExternalDatabase(db);
+    const external: Record<string, unknown> =
+        db.url !== undefined
+            ? { enabled: true, url: pulumi.secret(db.url) }
+            : {
+                  enabled: true,
+                  type: db.type ?? "postgres",
+                  host: db.host,
+                  port: db.port ?? 5432,
+                  database: db.database,
+                  username: db.username,
+                  password: pulumi.secret(db.password as pulumi.Input<string>),
+              };
+    return { devPostgresql: { enabled: false }, databaseExternal: external };
+}
+
+/**
+ * Flagsmith (API, frontend, task processor) from its Helm chart, using InfluxDB for analytics.
+ *
+ * Why `helm.v3.Release` and not `helm.v4.Chart`: this chart is written for Helm's lifecycle. It generates the Django
+ * secret key (and the SSE token) in pre-install/pre-upgrade hook Jobs, can run migrations as a hook Job, ships
+ * `helm test` hooks, and has used `lookup` to keep generated secrets. `v4.Chart` renders client-side (lookups see
+ * nothing) and turns hooks into plain resources Pulumi keeps, so immutable Jobs would be replaced on each change.
+ * A Release runs the hooks as Helm does, waits until the API passed its readiness probe (its init container has run
+ * the migrations) before `pulumi up` ends, and leaves `helm history`/`rollback`/`test` usable. The cost is a preview
+ * showing one Release diff instead of each object, which is why every value is validated before anything is sent.
+ * The component supplies the Django secret key itself (a Pulumi Secret) so the key is stable and no hook Job with an
+ * unpinned `kubectl` image is needed.
+ */
+export class KubernetesFlagsmith extends pulumi.ComponentResource {
+    /** Helm release name. */
+    public readonly releaseName: pulumi.Output<string>;
+    /** Namespace of the release. */
+    public readonly namespace: pulumi.Output<string>;
+    /** In-cluster URL of the API service, e.g. `http://flagsmith-dev-api.flagsmith-dev.svc.cluster.local:8000`. */
+    public readonly apiUrl: pulumi.Output<string>;
+    /** Name of the Secret holding the InfluxDB token (key {@link KubernetesFlagsmith.tokenSecretKey}). */
+    public readonly tokenSecretName: pulumi.Output<string>;
+    /** Key of the token in that Secret. */
+    public readonly tokenSecretKey: string = "token";
+    /** The values sent to the chart (secrets inside stay secret Outputs). */
+    public readonly values: Record<string, unknown>;
+
+    constructor(name: string, args: KubernetesFlagsmithArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("flagsmith:flagsmith:KubernetesFlagsmith", name, {}, opts);
+
+        const stack = pulumi.getStack();
+        const releaseName = assertDnsLabel(
+            args.releaseName ?? dnsLabel(`flagsmith-${stack}`, 53, "release name"),
+            53,
+            "releaseName",
+        );
+        const timeout = args.timeoutSeconds ?? 900;
+        if (!Number.isInteger(timeout) || timeout < 1) {
+            throw new Error(`KubernetesFlagsmith: timeoutSeconds must be a positive integer, got ${timeout}`);
+        }
+        const extraValues = args.extraValues ?? {};
+        if (!isPlainObject(extraValues)) {
+            throw new Error("KubernetesFlagsmith: extraValues must be a plain object");
+        }
+        const valuesFile = args.chartValuesFile ?? resolveValuesFile();
+        const validationOptions = { freeForm: FLAGSMITH_FREE_FORM_VALUES };
+        // Validate the passthrough on its own first, so its errors name the user's keys.
+        validateChartValues(extraValues, valuesFile, validationOptions);
+        assertNoManagedValues(extraValues);
+        if (args.databaseExternal !== undefined) {
+            assertExternalDatabase(args.databaseExternal);
+        }
+
+        const child = { parent: this };
+        const namespaceResource =
+            args.namespace === undefined
+                ? new k8s.core.v1.Namespace(
+                      `${name}-namespace`,
+                      { metadata: { name: dnsLabel(`flagsmith-${stack}`, 63, "namespace") } },
+                      child,
+                  )
+                : undefined;
+        const namespace: pulumi.Output<string> = namespaceResource
+            ? namespaceResource.metadata.name
+            : pulumi.output(args.namespace as pulumi.Input<string>);
+
+        const tokenSecretName = `${releaseName}-influxdb-token`;
+        const tokenSecret = new k8s.core.v1.Secret(
+            `${name}-influxdb-token`,
+            {
+                metadata: { name: tokenSecretName, namespace },
+                type: "Opaque",
+                stringData: { [this.tokenSecretKey]: pulumi.secret(args.influxEnv.INFLUXDB_TOKEN) },
+            },
+            child,
+        );
+
+        const secretKey = new random.RandomPassword(`${name}-django-secret-key`, { length: 64, special: false }, child);
+        const secretKeySecretName = `${releaseName}-django-key`;
+        const secretKeyKey = "django-secret-key";
+        const secretKeySecret = new k8s.core.v1.Secret(
+            `${name}-django-secret-key`,
+            {
+                metadata: { name: secretKeySecretName, namespace },
+                type: "Opaque",
+                stringData: { [secretKeyKey]: pulumi.secret(secretKey.result) },
+            },
+            child,
+        );
+
+        const devPassword =
+            args.databaseExternal === undefined
+                ? new random.RandomPassword(`${name}-postgres-password`, { length: 32, special: false }, child).result
+                : undefined;
+        // Pods read both secrets through secretKeyRef, which Kubernetes does not refresh in running pods: a checksum
+        // annotation rolls the API and task processor when either changes (e.g. the token is rotated).
+        const secretsChecksum = pulumi
+            .all([pulumi.secret(args.influxEnv.INFLUXDB_TOKEN), pulumi.secret(secretKey.result)])
+            .apply(([token, key]) => sha256(`${token}\n${key}`));
+        const podAnnotations = { [SECRETS_CHECKSUM_ANNOTATION]: secretsChecksum };
+
+        const managed: Record<string, unknown> = {
+            influxdbExternal: {
+                enabled: true,
+                url: args.influxEnv.INFLUXDB_URL,
+                bucket: args.influxEnv.INFLUXDB_BUCKET,
+                organization: args.influxEnv.INFLUXDB_ORG,
+                tokenFromExistingSecret: { enabled: true, name: tokenSecretName, key: this.tokenSecretKey },
+            },
+            taskProcessor: { enabled: true, podAnnotations },
+            api: {
+                secretKeyFromExistingSecret: { enabled: true, name: secretKeySecretName, key: secretKeyKey },
+                podAnnotations,
+            },
+            ...databaseValues(args.databaseExternal, devPassword),
+        };
+        // Chart 0.81.0 removed its in-chart InfluxDB (no `influxdb2` key any more), so there is nothing to disable.
+        const values = mergeValues(extraValues, managed);
+        validateChartValues(values, valuesFile, validationOptions);
+        this.values = values;
+
+        const release = new k8s.helm.v3.Release(
+            `${name}-release`,
+            {
+                name: releaseName,
+                chart: FLAGSMITH_CHART.name,
+                version: FLAGSMITH_CHART.version,
+                repositoryOpts: { repo: FLAGSMITH_CHART.repo },
+                namespace,
+                values,
+                timeout,
+                skipAwait: false,
+            },
+            { parent: this, dependsOn: [tokenSecret, secretKeySecret] },
+        );
+
+        const servicePort = apiServicePort(values);
+        this.releaseName = release.name;
+        this.namespace = release.namespace;
+        this.tokenSecretName = tokenSecret.metadata.name;
+        this.apiUrl = pulumi
+            .all([release.name, release.namespace])
+            .apply(([n, ns]) => flagsmithApiUrl(n, ns, servicePort));
+        this.registerOutputs({
+            releaseName: this.releaseName,
+            namespace: this.namespace,
+            apiUrl: this.apiUrl,
+            tokenSecretName: this.tokenSecretName,
+        });
+    }
+}
+
+/** `service.api.port` from the values if it is a plain number, else the chart's default 8000. */
+export function apiServicePort(values: Record<string, unknown>): number {
+    const service = values["service"];
+    const api = isPlainObject(service) ? service["api"] : undefined;
+    const port = isPlainObject(api) ? api["port"] : undefined;
+    return typeof port === "number" ? port : 8000;
+}
