@@ -381,13 +381,7 @@ async function runExclusive<T>(program: () => T | Promise<T>, options: RunOption
     process.removeAllListeners("unhandledRejection");
     process.on("unhandledRejection", onRejection);
     try {
-        await pulumi.runtime.setMocks(
-            buildMocks(options, stack, preview, rec),
-            project,
-            stack,
-            preview,
-            options.organization,
-        );
+        await pulumi.runtime.setMocks(buildMocks(options, rec), project, stack, preview, options.organization);
         setConfig(project, options);
         instrumentMonitor(pulumi.runtime.getMonitor() as unknown as MockMonitorLike, options, stack, preview, rec);
 
@@ -494,7 +488,7 @@ function setConfig(project: string, options: RunOptions): void {
     pulumi.runtime.setAllConfig(all, secretKeys);
 }
 
-function buildMocks(options: RunOptions, stack: string, preview: boolean, rec: Recording): pulumi.runtime.Mocks {
+function buildMocks(options: RunOptions, rec: Recording): pulumi.runtime.Mocks {
     return {
         newResource: () => {
             throw new Error("mock monitor not instrumented");

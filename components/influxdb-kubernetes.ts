@@ -1,0 +1,375 @@
+/**
+ * InfluxDB 2.x on Kubernetes with InfluxData's `influxdb2` Helm chart (pinned to 2.1.2, https://helm.influxdata.com/),
+ * in its own stack-scoped Namespace, with the admin password and operator token in a Pulumi-managed Secret that the
+ * chart uses through `adminUser.existingSecret` (so they never appear in Helm values or the release history).
+ *
+ * Why `helm.v3.Release` rather than `helm.v4.Chart`:
+ * - Readiness. Release installs like `helm install --wait` (`skipAwait: false`): it completes only when the workload
+ *   is ready, i.e. when the chart's readinessProbe on `/health` passes, which for the 2.x image also means the
+ *   first-boot setup (`DOCKER_INFLUXDB_INIT_MODE=setup`) is done. That one custom resource is the `readiness` the
+ *   Organization lookup and every later API call wait for. v4.Chart awaits each rendered object too, but it is a
+ *   remote component whose children the provider creates: `dependsOn: chart` then relies on the engine expanding
+ *   the component to its children, and the component has no single "ready" moment of its own.
+ * - Helm semantics. Release runs Helm itself, so the chart behaves as with `helm install`: hooks (if this or a later
+ *   chart version has any) run in Helm's order, and template functions such as `lookup` see the cluster. v4.Chart
+ *   renders client-side like `helm template`: `lookup` returns nothing and hook objects are applied as plain objects.
+ * - Operations. `helm list`/`helm history`/`helm rollback` keep working; uninstalling the release deletes the chart's
+ *   PVC, which makes the Release the `server` that resources inside InfluxDB are `deletedWith`.
+ * - The cost: `pulumi preview` shows the Release and a diff of its values, not each rendered Deployment, Service or
+ *   PVC (v4.Chart would). Render locally when that detail matters:
+ *   `helm template influxdb influxdb2 --repo https://helm.influxdata.com/ --version 2.1.2 -f values.yaml`.
+ *
+ * Reaching the API from the machine running Pulumi (`managementUrl`): the service is ClusterIP, so the default
+ * `http://localhost:8086` expects a port-forward running during `pulumi up`:
+ *
+ *     kubectl -n <namespace> port-forward svc/<service> 8086:8086
+ *
+ * (the exact command is the `portForwardCommand` output). Alternatives: set `managementUrl` to an ingress
+ * (`extraValues: { ingress: { enabled: true, hostname: ... } }`), a LoadBalancer or a NodePort address
+ * (`extraValues: { service: { type: "LoadBalancer" } }`).
+ */
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { Organization } from "../dynamic-providers/organization";
+import { chartKeysFile, validateChartValues } from "./chart-values";
+import {
+    checkHttpUrl,
+    checkInflux2Tag,
+    checkNonEmpty,
+    DEFAULT_INFLUXDB_TAG,
+    InfluxConnection,
+    parseRetention,
+    stackScopedName,
+    validated,
+} from "./connection";
+
+/** The chart: name, pinned version, repository. */
+export const INFLUXDB2_CHART = {
+    chart: "influxdb2",
+    version: "2.1.2",
+    repo: "https://helm.influxdata.com/",
+} as const;
+
+/**
+ * What `extraValues` are checked against by default: the key tree of this chart version's `values.yaml`
+ * (https://github.com/influxdata/helm-charts, tag influxdb2-2.1.2), committed as
+ * `components/chart-keys/influxdb2-2.1.2.json` (see ./chart-values). Override with `chartValuesFile`.
+ */
+export const INFLUXDB2_CHART_KEYS_FILE = chartKeysFile(INFLUXDB2_CHART.chart, INFLUXDB2_CHART.version);
+
+/** Service port set on the chart (its default is 80), so the in-cluster URL carries InfluxDB's usual 8086. */
+export const INFLUXDB_SERVICE_PORT = 8086;
+
+/** Maps whose keys the values file shows only as examples: any key is accepted below them. */
+const FREE_FORM_VALUES = ["initScripts.scripts"];
+
+/** Values this component owns: set them through the typed arguments, not `extraValues`. */
+const RESERVED_VALUES: Record<string, string> = {
+    "adminUser.existingSecret": "the component manages the admin Secret",
+    "adminUser.password": "use the adminPassword argument (a secret)",
+    "adminUser.token": "use the adminToken argument (a secret)",
+};
+
+export interface KubernetesInfluxDBImageArgs {
+    /** Image repository (`influxdb2.image.repository`). Default `influxdb`. */
+    readonly repository?: pulumi.Input<string>;
+    /** Image tag (`influxdb2.image.tag`), InfluxDB 2.x only. Default `2.7.12`. */
+    readonly tag?: pulumi.Input<string>;
+    /** Pull policy (`influxdb2.image.imagePullPolicy` in the Flagsmith docs; chart key `image.pullPolicy`). */
+    readonly pullPolicy?: pulumi.Input<"Always" | "IfNotPresent" | "Never">;
+    /** Names of image pull Secrets (`influxdb2.image.imagePullSecrets`; chart key `image.pullSecrets`). */
+    readonly pullSecrets?: pulumi.Input<pulumi.Input<string>[]>;
+}
+
+export interface KubernetesInfluxDBPersistenceArgs {
+    /** Keep data in a PersistentVolumeClaim (`persistence.enabled`). Default true (the Flagsmith docs say false). */
+    readonly enabled?: pulumi.Input<boolean>;
+    /** Size of the claim, a Kubernetes quantity (`persistence.size`). Default: the chart's 50Gi. */
+    readonly size?: pulumi.Input<string>;
+    /** Storage class (`persistence.storageClass`; `-` for none). Default: the cluster's default class. */
+    readonly storageClass?: pulumi.Input<string>;
+}
+
+export interface KubernetesInfluxDBArgs {
+    /** Namespace created for InfluxDB. Default `<name>-<stack>` (DNS label, at most 63 characters). */
+    readonly namespace?: pulumi.Input<string>;
+    /** Helm release name, at most 53 characters. Default `influxdb`. */
+    readonly releaseName?: pulumi.Input<string>;
+    /** Chart `nameOverride` (`influxdb2.nameOverride`). Default `influxdb`: the service is then `influxdb`. */
+    readonly nameOverride?: pulumi.Input<string>;
+    /** Image settings (`influxdb2.image.*`). */
+    readonly image?: KubernetesInfluxDBImageArgs;
+    /** Organization created at first boot (`influxdb2.adminUser.organization`). Default `influxdata`. Non-empty. */
+    readonly org?: pulumi.Input<string>;
+    /** Bucket created at first boot (`influxdb2.adminUser.bucket`). Default `default`. Non-empty. */
+    readonly bucket?: pulumi.Input<string>;
+    /** Admin user (`influxdb2.adminUser.user`, spelled `inflxdb2.adminUser.user` in the docs). Default `admin`. */
+    readonly username?: pulumi.Input<string>;
+    /** Retention of that bucket (`adminUser.retention_policy`); `0s` = infinite. Default `0s`. At least 1h. */
+    readonly retention?: pulumi.Input<string>;
+    /** Admin password (`influxdb2.adminUser.password`), made secret. Default: generated. At least 8 characters. */
+    readonly adminPassword?: pulumi.Input<string>;
+    /** Operator token (`influxdb2.adminUser.token`), made secret. Default: generated. */
+    readonly adminToken?: pulumi.Input<string>;
+    /** Persistence (`influxdb2.persistence.*`). */
+    readonly persistence?: KubernetesInfluxDBPersistenceArgs;
+    /** Pod resources (`influxdb.resources` in the docs; chart key `resources`). Default none. */
+    readonly resources?: pulumi.Input<k8s.types.input.core.v1.ResourceRequirements>;
+    /** Node selector (`influxdb.nodeSelector`; chart key `nodeSelector`). Default none. */
+    readonly nodeSelector?: pulumi.Input<Record<string, pulumi.Input<string>>>;
+    /** Tolerations (`influxdb.tolerations`; chart key `tolerations`). Default none. */
+    readonly tolerations?: pulumi.Input<pulumi.Input<k8s.types.input.core.v1.Toleration>[]>;
+    /** Affinity (`influxdb.affinity`; chart key `affinity`). Default none. */
+    readonly affinity?: pulumi.Input<k8s.types.input.core.v1.Affinity>;
+    /**
+     * Further chart values, merged last. Plain object (its keys are checked against the chart's values file at
+     * construction); values inside may be Inputs. Admin credentials are not accepted here.
+     */
+    readonly extraValues?: Record<string, unknown>;
+    /**
+     * What `extraValues` are checked against: a chart's values.yaml (`.yaml`/`.yml`, e.g. of a newer chart version)
+     * or a key tree (`.json`). Default: {@link INFLUXDB2_CHART_KEYS_FILE}.
+     */
+    readonly chartValuesFile?: string;
+    /** URL of the API from the machine running Pulumi. Default `http://localhost:8086` (port-forward, see above). */
+    readonly managementUrl?: pulumi.Input<string>;
+    /** Seconds Helm waits for the release to be ready. Default 600; positive. */
+    readonly timeout?: pulumi.Input<number>;
+    /**
+     * Protect what holds the data (`protect`): the Namespace and the Release (deleting either deletes the PVC), the
+     * admin Secret and generated credentials. Default false; set it for long-lived stacks. Plain boolean.
+     */
+    readonly protectData?: boolean;
+    /** Leave the Namespace and Release in the cluster when Pulumi deletes them (`retainOnDelete`). Default false. */
+    readonly retainDataOnDelete?: boolean;
+}
+
+/**
+ * The chart's `influxdb.fullname` (templates/_helpers.tpl): `fullnameOverride`, else the release name if it contains
+ * the chart name (or `nameOverride`), else `<release>-<name>`; truncated to 63 characters, trailing `-` trimmed.
+ */
+export function influxdb2Fullname(releaseName: string, nameOverride?: string, fullnameOverride?: string): string {
+    const trim = (s: string) => s.substring(0, 63).replace(/-+$/, "");
+    if (fullnameOverride) {
+        return trim(fullnameOverride);
+    }
+    const name = nameOverride || INFLUXDB2_CHART.chart;
+    return trim(releaseName.includes(name) ? releaseName : `${releaseName}-${name}`);
+}
+
+/** InfluxDB 2.x from the influxdb2 Helm chart. */
+export class KubernetesInfluxDB extends pulumi.ComponentResource implements InfluxConnection {
+    public readonly internalUrl: pulumi.Output<string>;
+    public readonly managementUrl: pulumi.Output<string>;
+    public readonly org: pulumi.Output<string>;
+    public readonly orgId: pulumi.Output<string>;
+    public readonly adminToken: pulumi.Output<string>;
+    public readonly initialBucket: pulumi.Output<string>;
+    /** The Helm release: uninstalling it deletes everything in the server. */
+    public readonly server: k8s.helm.v3.Release;
+    public readonly readiness: pulumi.Resource[];
+    /** Namespace of the release. */
+    public readonly namespace: pulumi.Output<string>;
+    /** Name of the chart's Service. */
+    public readonly serviceName: pulumi.Output<string>;
+    /** `kubectl port-forward` command that makes the default `managementUrl` work. */
+    public readonly portForwardCommand: pulumi.Output<string>;
+    /** Name of the Secret holding `admin-password` and `admin-token`. */
+    public readonly adminSecretName: pulumi.Output<string>;
+
+    constructor(name: string, args: KubernetesInfluxDBArgs = {}, opts?: pulumi.ComponentResourceOptions) {
+        super("flagsmith:influxdb:KubernetesInfluxDB", name, {}, opts);
+        const label = `KubernetesInfluxDB "${name}"`;
+        const dataOpts = { parent: this, protect: args.protectData ?? false, retainOnDelete: args.retainDataOnDelete };
+        const extraValues = args.extraValues ?? {};
+        for (const [key, why] of Object.entries(RESERVED_VALUES)) {
+            const [head, tail] = key.split(".");
+            const section = extraValues[head];
+            if (isPlainObject(section) && tail in section) {
+                throw new Error(`${label} extraValues: "${key}" cannot be set here: ${why}.`);
+            }
+        }
+        if (Object.keys(extraValues).length > 0) {
+            validateChartValues(extraValues, args.chartValuesFile ?? INFLUXDB2_CHART_KEYS_FILE, {
+                freeForm: FREE_FORM_VALUES,
+            });
+        }
+
+        const releaseName = validated(args.releaseName ?? "influxdb", (v) => {
+            if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v) || v.length > 53) {
+                throw new Error(`${label} releaseName: "${v}" must be a DNS label of at most 53 characters.`);
+            }
+        });
+        const nameOverride = args.nameOverride ?? "influxdb";
+        const tag = validated(args.image?.tag ?? DEFAULT_INFLUXDB_TAG, (v) => checkInflux2Tag(v, `${label} image.tag`));
+        const org = validated(args.org ?? "influxdata", (v) => checkNonEmpty(v, `${label} org`, "organization"));
+        const bucket = validated(args.bucket ?? "default", (v) => checkNonEmpty(v, `${label} bucket`, "bucket"));
+        const username = validated(args.username ?? "admin", (v) => checkNonEmpty(v, `${label} username`, "user"));
+        const retention = validated(args.retention ?? "0s", (v) => parseRetention(v, `${label} retention`));
+        const size = args.persistence?.size;
+        const managementUrl = validated(args.managementUrl ?? `http://localhost:${INFLUXDB_SERVICE_PORT}`, (v) =>
+            checkHttpUrl(v, `${label} managementUrl`),
+        );
+        const timeout = validated(args.timeout ?? 600, (v) => {
+            if (!Number.isInteger(v) || v <= 0) {
+                throw new Error(`${label} timeout: must be a positive number of seconds, got ${v}.`);
+            }
+        });
+
+        const password = args.adminPassword
+            ? pulumi.secret(
+                  validated(args.adminPassword, (v) => {
+                      if (v.length < 8) {
+                          throw new Error(`${label} adminPassword: InfluxDB needs at least 8 characters.`);
+                      }
+                  }),
+              )
+            : new random.RandomPassword(
+                  `${name}-admin-password`,
+                  { length: 32, special: false },
+                  { parent: this, protect: dataOpts.protect },
+              ).result;
+        const token = args.adminToken
+            ? pulumi.secret(
+                  validated(args.adminToken, (v) => checkNonEmpty(v, `${label} adminToken`, "operator token")),
+              )
+            : new random.RandomPassword(
+                  `${name}-admin-token`,
+                  { length: 64, special: false },
+                  { parent: this, protect: dataOpts.protect },
+              ).result;
+
+        const ns = new k8s.core.v1.Namespace(
+            `${name}-namespace`,
+            {
+                metadata: {
+                    name: args.namespace ?? stackScopedName(name, { dns: true, max: 63 }),
+                    labels: {
+                        "app.kubernetes.io/part-of": "flagsmith",
+                        "flagsmith.com/pulumi-stack": pulumi.getStack(),
+                    },
+                },
+            },
+            dataOpts,
+        );
+        this.namespace = ns.metadata.name;
+
+        const secret = new k8s.core.v1.Secret(
+            `${name}-admin`,
+            {
+                // Not `<fullname>-auth`, the name the chart would use for its own Secret.
+                metadata: { name: pulumi.interpolate`${releaseName}-admin-credentials`, namespace: this.namespace },
+                type: "Opaque",
+                stringData: { "admin-password": password, "admin-token": token },
+            },
+            { parent: this, protect: dataOpts.protect },
+        );
+        this.adminSecretName = secret.metadata.name;
+
+        const image: Record<string, unknown> = {
+            repository: args.image?.repository ?? "influxdb",
+            tag,
+            pullPolicy: args.image?.pullPolicy ?? "IfNotPresent",
+        };
+        if (args.image?.pullSecrets !== undefined) {
+            image.pullSecrets = args.image.pullSecrets;
+        }
+        const persistence: Record<string, unknown> = { enabled: args.persistence?.enabled ?? true };
+        if (size !== undefined) {
+            persistence.size = validated(size, (v) => {
+                if (!/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.test(v)) {
+                    throw new Error(`${label} persistence.size: "${v}" is not a Kubernetes quantity such as 10Gi.`);
+                }
+            });
+        }
+        if (args.persistence?.storageClass !== undefined) {
+            persistence.storageClass = args.persistence.storageClass;
+        }
+        const values = deepMerge(
+            compact({
+                nameOverride,
+                image,
+                adminUser: {
+                    organization: org,
+                    bucket,
+                    user: username,
+                    retention_policy: retention,
+                    existingSecret: secret.metadata.name,
+                },
+                persistence,
+                resources: args.resources,
+                nodeSelector: args.nodeSelector,
+                tolerations: args.tolerations,
+                affinity: args.affinity,
+                service: { port: INFLUXDB_SERVICE_PORT },
+            }),
+            extraValues,
+        );
+
+        this.server = new k8s.helm.v3.Release(
+            name,
+            {
+                name: releaseName,
+                chart: INFLUXDB2_CHART.chart,
+                version: INFLUXDB2_CHART.version,
+                repositoryOpts: { repo: INFLUXDB2_CHART.repo },
+                namespace: this.namespace,
+                values,
+                skipAwait: false,
+                timeout,
+                maxHistory: 10,
+            },
+            dataOpts,
+        );
+        this.readiness = [this.server];
+
+        const fullnameOverride = (extraValues.fullnameOverride as pulumi.Input<string> | undefined) ?? "";
+        const servicePort = (values.service as Record<string, unknown>).port as pulumi.Input<number>;
+        this.serviceName = pulumi
+            .all([releaseName, nameOverride, fullnameOverride])
+            .apply(([r, n, f]) => influxdb2Fullname(r, n, f));
+        this.internalUrl = pulumi.interpolate`http://${this.serviceName}.${this.namespace}.svc.cluster.local:${servicePort}`;
+        this.portForwardCommand = pulumi.interpolate`kubectl -n ${this.namespace} port-forward svc/${this.serviceName} ${INFLUXDB_SERVICE_PORT}:${servicePort}`;
+        this.managementUrl = pulumi.output(managementUrl);
+        this.org = pulumi.output(org);
+        this.initialBucket = pulumi.output(bucket);
+        this.adminToken = pulumi.secret(token);
+        this.orgId = new Organization(
+            `${name}-org`,
+            { connection: { url: this.managementUrl, token: this.adminToken }, name: this.org },
+            { parent: this, dependsOn: this.readiness, deletedWith: this.server },
+        ).orgId;
+
+        this.registerOutputs({
+            internalUrl: this.internalUrl,
+            managementUrl: this.managementUrl,
+            org: this.org,
+            orgId: this.orgId,
+            adminToken: this.adminToken,
+            initialBucket: this.initialBucket,
+            namespace: this.namespace,
+            serviceName: this.serviceName,
+            portForwardCommand: this.portForwardCommand,
+            adminSecretName: this.adminSecretName,
+        });
+    }
+}
+
+/** Drop undefined entries (so unset arguments leave the chart's defaults). */
+function compact(obj: Record<string, unknown>): Record<string, unknown> {
+    return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined));
+}
+
+function isPlainObject(v: unknown): v is Record<string, unknown> {
+    return typeof v === "object" && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
+}
+
+/** Merge `extra` into `base` (plain objects merged key by key, anything else replaced). */
+function deepMerge(base: Record<string, unknown>, extra: Record<string, unknown>): Record<string, unknown> {
+    const out: Record<string, unknown> = { ...base };
+    for (const [k, v] of Object.entries(extra)) {
+        out[k] = isPlainObject(out[k]) && isPlainObject(v) ? deepMerge(out[k], v) : v;
+    }
+    return out;
+}

@@ -1,0 +1,240 @@
+// Typed, validated stack config for the program. Every problem names the config key and the fix.
+import * as pulumi from "@pulumi/pulumi";
+import { AnalyticsRetention, DEFAULT_RETENTION, TaskOverride, TaskSettings } from "./analytics";
+import { bucketNameProblem } from "../dynamic-providers/bucket";
+import { checkPort, parseRetention } from "./connection";
+import { DownsamplingTask } from "./downsampling";
+import { FlagsmithExternalDatabase } from "./flagsmith-kubernetes";
+import { CONFIG_NAMESPACE, InfluxSettings, influxSettingsFromConfig } from "./influxdb";
+
+/** Where Flagsmith runs, or `none` when it is deployed elsewhere (the stack only exports the variables). */
+export type FlagsmithPlatform = "docker" | "kubernetes" | "none";
+
+/** Flagsmith settings (`flagsmith` config object). */
+export interface FlagsmithSettings {
+    readonly platform: FlagsmithPlatform;
+    /** Flagsmith image (pinned tag). Default: the component's pinned default. */
+    readonly image?: string;
+    /** Docker: published API port. Default 8000. */
+    readonly apiPort?: number;
+    /** Docker: DJANGO_ALLOWED_HOSTS entries. Default `*`. */
+    readonly allowedHosts?: string[];
+    /** Kubernetes: existing namespace. Default: `flagsmith-<stack>`. */
+    readonly namespace?: string;
+    /** Kubernetes: external Postgres instead of the chart's dev Postgres. */
+    readonly database?: FlagsmithExternalDatabase;
+    /** Kubernetes: extra chart values, checked against the chart's values file. */
+    readonly extraValues?: Record<string, unknown>;
+}
+
+/** Everything the program needs, validated. */
+export interface StackSettings {
+    readonly influx: InfluxSettings;
+    /** Raw bucket; Flagsmith derives `_downsampled_15m` and `_downsampled_1h` from it. */
+    readonly bucket: string;
+    readonly retention: AnalyticsRetention;
+    readonly tasks: TaskSettings;
+    readonly adopt: boolean;
+    readonly flagsmith: FlagsmithSettings;
+}
+
+/** Invalid stack config: every problem, each naming its key and the fix. */
+export class StackConfigError extends Error {
+    constructor(readonly problems: readonly string[]) {
+        super(`Invalid stack config:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+        this.name = "StackConfigError";
+    }
+}
+
+const TOP_KEYS = ["platform", "influxdb", "bucket", "retention", "tasks", "adopt", "flagsmith"];
+const FLAGSMITH_KEYS = [
+    "enabled",
+    "platform",
+    "image",
+    "apiPort",
+    "allowedHosts",
+    "namespace",
+    "database",
+    "extraValues",
+];
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+    return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function attempt(problems: string[], fn: () => void): void {
+    try {
+        fn();
+    } catch (e) {
+        problems.push((e as Error).message);
+    }
+}
+
+function parseRetentions(raw: unknown, problems: string[]): AnalyticsRetention {
+    if (raw === undefined) {
+        return DEFAULT_RETENTION;
+    }
+    if (!isRecord(raw)) {
+        problems.push("retention: must be an object { raw, downsampled15m, downsampled1h } of durations such as 14d");
+        return DEFAULT_RETENTION;
+    }
+    const keys = {
+        raw: "rawSeconds",
+        downsampled15m: "downsampled15mSeconds",
+        downsampled1h: "downsampled1hSeconds",
+    } as const;
+    const out: Record<string, number> = { ...DEFAULT_RETENTION };
+    for (const [key, value] of Object.entries(raw)) {
+        const field = keys[key as keyof typeof keys];
+        if (!field) {
+            problems.push(`retention.${key}: unknown; use raw, downsampled15m or downsampled1h`);
+            continue;
+        }
+        attempt(problems, () => {
+            if (typeof value !== "string") {
+                throw new Error(`retention.${key}: must be a duration string such as "14d" or "0s" (infinite)`);
+            }
+            out[field] = parseRetention(value, `retention.${key}`);
+        });
+    }
+    if (out.downsampled15mSeconds !== 0 && out.downsampled15mSeconds < 180 * 86400) {
+        problems.push(
+            "retention.downsampled15m: Flagsmith's usage views read up to 180 days from the 15m bucket; use at least 180d (or 0s)",
+        );
+    }
+    return out as unknown as AnalyticsRetention;
+}
+
+function parseTasks(raw: unknown, problems: string[]): TaskSettings {
+    if (raw === undefined) {
+        return {};
+    }
+    if (!isRecord(raw)) {
+        problems.push("tasks: must be an object { overrides, extra }");
+        return {};
+    }
+    for (const key of Object.keys(raw)) {
+        if (key !== "overrides" && key !== "extra") {
+            problems.push(`tasks.${key}: unknown; use tasks.overrides (by task name) or tasks.extra (a list)`);
+        }
+    }
+    const overrides = raw.overrides;
+    if (overrides !== undefined && !isRecord(overrides)) {
+        problems.push("tasks.overrides: must map task names to { every, offset, status, remove }");
+    }
+    for (const [name, o] of Object.entries(isRecord(overrides) ? overrides : {})) {
+        if (!isRecord(o) || Object.keys(o).some((k) => !["every", "offset", "status", "remove"].includes(k))) {
+            problems.push(`tasks.overrides["${name}"]: allowed keys are every, offset, status, remove`);
+        }
+    }
+    const extra = raw.extra;
+    if (extra !== undefined && !Array.isArray(extra)) {
+        problems.push("tasks.extra: must be a list of task specs or { name, flux } objects");
+    }
+    return {
+        overrides: isRecord(overrides) ? (overrides as Record<string, TaskOverride>) : undefined,
+        extra: Array.isArray(extra) ? (extra as DownsamplingTask[]) : undefined,
+    };
+}
+
+function parseFlagsmith(
+    raw: unknown,
+    influxPlatform: InfluxSettings["platform"],
+    problems: string[],
+): FlagsmithSettings {
+    const none: FlagsmithSettings = { platform: "none" };
+    if (raw !== undefined && !isRecord(raw)) {
+        problems.push("flagsmith: must be an object, e.g. { enabled: false }");
+        return none;
+    }
+    const f = raw ?? {};
+    for (const key of Object.keys(f)) {
+        if (!FLAGSMITH_KEYS.includes(key)) {
+            problems.push(`flagsmith.${key}: unknown setting; known: ${FLAGSMITH_KEYS.join(", ")}`);
+        }
+    }
+    if (f.enabled !== undefined && typeof f.enabled !== "boolean") {
+        problems.push("flagsmith.enabled: must be true or false");
+    }
+    if (f.enabled === false) {
+        return none;
+    }
+    const platform = f.platform ?? (influxPlatform === "external" ? undefined : influxPlatform);
+    if (platform === undefined) {
+        problems.push(
+            "flagsmith.platform: with an external InfluxDB, say where Flagsmith runs (kubernetes) or set flagsmith.enabled: false",
+        );
+        return none;
+    }
+    if (platform !== "docker" && platform !== "kubernetes") {
+        problems.push(`flagsmith.platform: unknown platform ${JSON.stringify(platform)}; use docker or kubernetes`);
+        return none;
+    }
+    if (platform === "docker" && influxPlatform !== "docker") {
+        problems.push(
+            "flagsmith.platform: Flagsmith on Docker joins the InfluxDB container's network; use platform: docker",
+        );
+    }
+    if (f.apiPort !== undefined) {
+        attempt(problems, () => checkPort(f.apiPort as number, "flagsmith.apiPort"));
+    }
+    if (
+        f.allowedHosts !== undefined &&
+        (!Array.isArray(f.allowedHosts) || f.allowedHosts.some((h) => typeof h !== "string"))
+    ) {
+        problems.push('flagsmith.allowedHosts: must be a list of host names, e.g. ["flagsmith.example.com"]');
+    }
+    if (f.extraValues !== undefined && !isRecord(f.extraValues)) {
+        problems.push("flagsmith.extraValues: must be an object of chart values");
+    }
+    return {
+        platform,
+        image: f.image as string | undefined,
+        apiPort: f.apiPort as number | undefined,
+        allowedHosts: f.allowedHosts as string[] | undefined,
+        namespace: f.namespace as string | undefined,
+        database: f.database as FlagsmithExternalDatabase | undefined,
+        extraValues: f.extraValues as Record<string, unknown> | undefined,
+    };
+}
+
+/**
+ * Reads and validates the stack config (`flagsmith-influxdb:*`). Throws one StackConfigError listing every problem.
+ * The InfluxDB component's initial bucket defaults to `bucket`, so first-boot setup creates Flagsmith's raw bucket.
+ */
+export function readStackSettings(config: pulumi.Config = new pulumi.Config(CONFIG_NAMESPACE)): StackSettings {
+    const problems: string[] = [];
+    const all = pulumi.runtime.allConfig();
+    for (const key of Object.keys(all)) {
+        const [ns, name] = key.split(":");
+        const secretKeys = [
+            "influxdbAdminPassword",
+            "influxdbAdminToken",
+            "influxdbToken",
+            "flagsmithDatabasePassword",
+        ];
+        if (ns === CONFIG_NAMESPACE && !TOP_KEYS.includes(name) && !secretKeys.includes(name)) {
+            problems.push(`${key}: unknown setting; known: ${[...TOP_KEYS, ...secretKeys].join(", ")}`);
+        }
+    }
+    const bucket = config.get("bucket") ?? "default";
+    const bucketProblem = bucketNameProblem(bucket);
+    if (bucketProblem) {
+        problems.push(`bucket: ${JSON.stringify(bucket)} ${bucketProblem}; Fix: pulumi config set bucket default`);
+    }
+    let influx: InfluxSettings | undefined;
+    attempt(problems, () => {
+        influx = influxSettingsFromConfig(config, { bucket });
+    });
+    const retention = parseRetentions(config.getObject("retention"), problems);
+    const tasks = parseTasks(config.getObject("tasks"), problems);
+    let adopt = false;
+    attempt(problems, () => {
+        adopt = config.getBoolean("adopt") ?? false;
+    });
+    const flagsmith = parseFlagsmith(config.getObject("flagsmith"), influx?.platform ?? "docker", problems);
+    if (problems.length > 0 || influx === undefined) {
+        throw new StackConfigError(problems);
+    }
+    return { influx, bucket, retention, tasks, adopt, flagsmith };
+}

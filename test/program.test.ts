@@ -1,0 +1,292 @@
+// The whole program (index.ts) under mocks, per platform: the full resource set, the Flagsmith environment on both
+// the API and the task processor, Helm values, dependencies, secrets and stack-scoped names.
+import * as assert from "assert";
+import { defaultDownsamplingTasks, renderDownsamplingFlux } from "../components/downsampling";
+import * as pulumi from "@pulumi/pulumi";
+import { MockRun, RecordedResource, resolveOutput, ResolvedOutput, runProgram, RunOptions } from "./harness/mocks";
+import { generatedSecret, MOCK_ORG_ID, mockId, mockToken, programMocks, TYPES } from "./harness/program-mocks";
+
+type Outputs = Record<string, unknown>;
+const program = (): Promise<Outputs> => {
+    // A fresh copy of index.ts per run (its module body only defines the function).
+    const main = require("../index") as () => Promise<Outputs>;
+    return main();
+};
+const TOKEN = mockToken("analytics-flagsmith-token");
+
+function run(config: Record<string, unknown>, options: RunOptions = {}): Promise<MockRun<Outputs>> {
+    return runProgram(program, { ...options, config, mocks: programMocks() });
+}
+
+/** Stack outputs as the engine records them: nested Outputs resolved, secret-ness propagated. */
+async function stackOutputs(result: Outputs): Promise<Record<string, ResolvedOutput>> {
+    const out: Record<string, ResolvedOutput> = {};
+    for (const [k, v] of Object.entries(result)) {
+        out[k] = await resolveOutput(pulumi.output(v));
+    }
+    return out;
+}
+
+function envOf(r: RecordedResource): Record<string, string> {
+    const envs = r.inputs.envs as string[];
+    return Object.fromEntries(envs.map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+}
+
+describe("the program (index.ts) under mocks", function () {
+    this.timeout(60_000);
+
+    describe("on Docker (the default stack)", function () {
+        let r: MockRun<Outputs>;
+        before(async () => {
+            r = await run({ platform: "docker" }, { stack: "dev" });
+        });
+
+        it("creates the three analytics buckets with Flagsmith's names and the documented retentions", function () {
+            const buckets = r.byType(TYPES.bucket).map((b) => [b.inputs.name, b.inputs.retentionSeconds]);
+            assert.deepStrictEqual(buckets, [
+                ["default", 14 * 86400],
+                ["default_downsampled_15m", 190 * 86400],
+                ["default_downsampled_1h", 0],
+            ]);
+            // First-boot setup creates the raw bucket: it is adopted, the others are not.
+            assert.deepStrictEqual(
+                r.byType(TYPES.bucket).map((b) => b.inputs.adopt),
+                [true, false, false],
+            );
+        });
+
+        it("creates the docs' four downsampling tasks, each after the buckets it reads and writes", function () {
+            const tasks = r.byType(TYPES.task);
+            assert.deepStrictEqual(
+                tasks.map((t) => t.inputs.flux),
+                defaultDownsamplingTasks("default").map(renderDownsamplingFlux),
+            );
+            const bucketUrn = (name: string) => r.byType(TYPES.bucket).find((b) => b.inputs.name === name)!.urn;
+            for (const t of tasks) {
+                const dst = String(t.inputs.flux).includes("_downsampled_15m")
+                    ? "default_downsampled_15m"
+                    : "default_downsampled_1h";
+                assert.ok(t.dependencies.includes(bucketUrn("default")), `${t.name} after the raw bucket`);
+                assert.ok(t.dependencies.includes(bucketUrn(dst)), `${t.name} after ${dst}`);
+            }
+        });
+
+        it("gives Flagsmith a token that writes and reads the raw bucket and reads the two downsampled ones", function () {
+            const auth = r.one(TYPES.authorization);
+            assert.deepStrictEqual(auth.inputs.permissions, [
+                { action: "write", resource: { type: "buckets", id: mockId("default") } },
+                { action: "read", resource: { type: "buckets", id: mockId("default") } },
+                { action: "read", resource: { type: "buckets", id: mockId("default_downsampled_15m") } },
+                { action: "read", resource: { type: "buckets", id: mockId("default_downsampled_1h") } },
+            ]);
+            assert.ok(auth.options.additionalSecretOutputs.includes("token"));
+        });
+
+        it("sets the four INFLUXDB_* variables on both the Flagsmith API and the task processor", function () {
+            for (const name of ["flagsmith-api", "flagsmith-task-processor"]) {
+                const c = r.byType(TYPES.container).find((x) => x.name === name);
+                assert.ok(
+                    c,
+                    `container ${name}; have ${r
+                        .byType(TYPES.container)
+                        .map((x) => x.name)
+                        .join(", ")}`,
+                );
+                const env = envOf(c);
+                assert.strictEqual(env.INFLUXDB_URL, "http://influxdb:8086");
+                assert.strictEqual(env.INFLUXDB_TOKEN, TOKEN);
+                assert.strictEqual(env.INFLUXDB_ORG, "influxdata");
+                assert.strictEqual(env.INFLUXDB_BUCKET, "default");
+                assert.strictEqual(env.TASK_RUN_METHOD, "TASK_PROCESSOR");
+                assert.ok(!("USE_POSTGRES_FOR_ANALYTICS" in env));
+                assert.ok(c.secretInputs.includes("envs"), "envs carry secrets");
+            }
+        });
+
+        it("creates Flagsmith after the analytics resources, and every InfluxDB resource deletedWith the data volume", function () {
+            const api = r.byType(TYPES.container).find((x) => x.name === "flagsmith-api")!;
+            const auth = r.one(TYPES.authorization);
+            assert.ok(
+                api.dependencies.includes(auth.urn) ||
+                    r.descendants(r.one(TYPES.analytics)).every((d) => !d.custom || api.dependencies.includes(d.urn)),
+            );
+            const dataVolume = r.byType(TYPES.volume).find((v) => /data/.test(v.name))!;
+            for (const d of [...r.byType(TYPES.bucket), ...r.byType(TYPES.task), auth]) {
+                assert.strictEqual(d.options.deletedWith, dataVolume.urn, d.name);
+                assert.ok(!d.options.retainOnDelete, d.name);
+            }
+        });
+
+        it("exports the environment with the token as a secret, and the task health", async function () {
+            const out = await stackOutputs(r.result);
+            const env = out.flagsmithEnv.value as Record<string, string>;
+            assert.strictEqual(env.INFLUXDB_TOKEN, TOKEN);
+            assert.strictEqual(out.flagsmithEnv.secret, true);
+            assert.deepStrictEqual(out.buckets.value, {
+                raw: "default",
+                downsampled15m: "default_downsampled_15m",
+                downsampled1h: "default_downsampled_1h",
+            });
+            assert.strictEqual(out.flagsmithUrl.value, "http://localhost:8000");
+            assert.strictEqual(out.influxdbOrgId.value, MOCK_ORG_ID);
+            assert.deepStrictEqual(Object.keys(out.taskHealth.value as object).length, 4);
+        });
+
+        it("never shows a generated password or token in plain text", function () {
+            const secrets = [TOKEN, ...r.byType(TYPES.randomPassword).map((p) => generatedSecret(p.name))];
+            assert.ok(secrets.length >= 4);
+            for (const s of secrets) {
+                assert.deepStrictEqual(r.plaintextOccurrences(s), [], s);
+            }
+        });
+    });
+
+    it("names Docker resources after the stack so stacks share one Docker host", async function () {
+        const a = await run({ platform: "docker" }, { stack: "pr-1" });
+        const b = await run(
+            { platform: "docker", influxdb: { port: 8087 }, flagsmith: { apiPort: 8001 } },
+            { stack: "pr-2" },
+        );
+        const names = (x: MockRun<Outputs>) => x.byType(TYPES.container).map((c) => String(c.inputs.name));
+        assert.ok(
+            names(a).every((n) => n.includes("pr-1")),
+            names(a).join(),
+        );
+        assert.ok(
+            names(b).every((n) => n.includes("pr-2")),
+            names(b).join(),
+        );
+    });
+
+    describe("on Kubernetes", function () {
+        let r: MockRun<Outputs>;
+        before(async () => {
+            r = await run({ platform: "kubernetes" }, { stack: "staging" });
+        });
+        it("installs both charts and hands Flagsmith the token through a Pulumi-managed Secret", function () {
+            const releases = r.byType(TYPES.release);
+            assert.deepStrictEqual(releases.map((x) => x.inputs.chart).sort(), ["flagsmith", "influxdb2"]);
+            const flagsmith = releases.find((x) => x.inputs.chart === "flagsmith")!;
+            const values = flagsmith.inputs.values as Record<string, Record<string, unknown>>;
+            assert.strictEqual(values.influxdbExternal.enabled, true);
+            assert.strictEqual(values.influxdbExternal.bucket, "default");
+            assert.strictEqual(values.influxdbExternal.organization, "influxdata");
+            assert.match(String(values.influxdbExternal.url), /^http:\/\/influxdb\..*\.svc\.cluster\.local:8086$/);
+            const ref = values.influxdbExternal.tokenFromExistingSecret as {
+                enabled: boolean;
+                name: string;
+                key: string;
+            };
+            assert.strictEqual(ref.enabled, true);
+            const secret = r
+                .byType(TYPES.secret)
+                .find((s) => (s.inputs.metadata as { name: string }).name === ref.name);
+            assert.ok(secret, `Secret ${ref.name}`);
+            assert.strictEqual((secret.inputs.stringData as Record<string, string>)[ref.key], TOKEN);
+            assert.ok(secret.secretInputs.some((p) => p.startsWith("stringData")));
+            assert.strictEqual((values.taskProcessor as { enabled: boolean }).enabled, true);
+        });
+        it("never shows a generated password or token in plain text", function () {
+            for (const s of [TOKEN, ...r.byType(TYPES.randomPassword).map((p) => generatedSecret(p.name))]) {
+                assert.deepStrictEqual(r.plaintextOccurrences(s), [], s);
+            }
+        });
+    });
+
+    describe("with an external InfluxDB and Flagsmith elsewhere", function () {
+        it("deploys nothing for InfluxDB or Flagsmith and exports the four variables, the token secret", async function () {
+            const r = await runProgram(program, {
+                config: {
+                    platform: "external",
+                    influxdb: { url: "http://influx.internal:8086", org: "acme", bucket: "default" },
+                    flagsmith: { enabled: false },
+                },
+                secretConfig: { influxdbToken: "operator-token-value" },
+                mocks: programMocks(),
+            });
+            const types = new Set(r.resources.filter((x) => x.custom).map((x) => x.type));
+            assert.deepStrictEqual(
+                [...types].sort(),
+                [TYPES.authorization, TYPES.bucket, TYPES.organization, TYPES.task].sort(),
+            );
+            const out = await stackOutputs(r.result);
+            assert.deepStrictEqual(out.flagsmithEnv.value, {
+                INFLUXDB_URL: "http://influx.internal:8086",
+                INFLUXDB_TOKEN: TOKEN,
+                INFLUXDB_ORG: "acme",
+                INFLUXDB_BUCKET: "default",
+            });
+            assert.strictEqual(out.flagsmithEnv.secret, true);
+            assert.strictEqual(out.flagsmithUrl.value, undefined);
+            assert.deepStrictEqual(r.plaintextOccurrences("operator-token-value"), []);
+            // Nothing owns the external server: its resources are deleted by Pulumi itself.
+            assert.ok(r.byType(TYPES.bucket).every((b) => b.options.deletedWith === undefined));
+        });
+    });
+
+    describe("rejects bad settings before creating anything", function () {
+        const cases: [string, Record<string, unknown>, RegExp][] = [
+            ["an unknown platform", { platform: "swarm" }, /platform: unknown platform "swarm"/],
+            ["a bad bucket name", { bucket: "_internal" }, /bucket: "_internal" must not start with `_`/],
+            [
+                "a retention below 180 days for the 15m bucket",
+                { retention: { downsampled15m: "30d" } },
+                /retention.downsampled15m/,
+            ],
+            ["a retention of 60 s", { retention: { raw: "60s" } }, /retention.raw: .*minimum of 1h/],
+            [
+                "an unknown top-level key",
+                { flagsmth: { enabled: false } },
+                /flagsmith-influxdb:flagsmth: unknown setting/,
+            ],
+            [
+                "an unknown task override",
+                { tasks: { overrides: { Nope: { every: "5m" } } } },
+                /unknown task\(s\) "Nope"/,
+            ],
+            [
+                "a bad task window",
+                { tasks: { overrides: { "Downsample API 1h": { every: "1hour" } } } },
+                /downsampling task "Downsample API 1h": every/,
+            ],
+            [
+                "raw Flux with an unknown function",
+                {
+                    tasks: {
+                        extra: [
+                            {
+                                name: "x",
+                                flux: 'option task = {name: "x", every: 1h}\nfrom(bucket: "default") |> rnge(start: -1h)',
+                            },
+                        ],
+                    },
+                },
+                /downsampling task "x": Flux error .*undefined identifier rnge/,
+            ],
+            [
+                "a Flagsmith port out of range",
+                { flagsmith: { apiPort: 70000 } },
+                /flagsmith.apiPort: port must be an integer between 1 and 65535/,
+            ],
+        ];
+        for (const [label, config, message] of cases) {
+            it(`rejects ${label}`, async function () {
+                for (const preview of [true, false]) {
+                    await assert.rejects(
+                        runProgram(program, {
+                            config: { platform: "docker", ...config },
+                            preview,
+                            mocks: programMocks(),
+                        }).then((x) => {
+                            throw new Error(`accepted; registered ${x.resources.length} resources`);
+                        }),
+                        (e: Error) => {
+                            assert.match(e.message, message);
+                            return true;
+                        },
+                    );
+                }
+            });
+        }
+    });
+});
