@@ -24,6 +24,7 @@ export = async () => {
         retention: settings.retention,
         tasks,
         adopt: settings.adopt,
+        backfillRange: settings.backfillRange,
     });
 
     let flagsmithUrl: pulumi.Output<string> | undefined;

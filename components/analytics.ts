@@ -1,7 +1,7 @@
 // The analytics store Flagsmith reads: three buckets, the downsampling tasks, a least-privilege token, and the
 // four INFLUXDB_* variables. Pure planning (task list, bucket names, checks) is separate from the component.
 import * as pulumi from "@pulumi/pulumi";
-import { Authorization, Bucket, Task } from "../dynamic-providers";
+import { Authorization, Backfill, Bucket, Task } from "../dynamic-providers";
 import { ConnectionArgs } from "../dynamic-providers/connection";
 import { FlagsmithInfluxEnv, InfluxConnection } from "./connection";
 import {
@@ -11,6 +11,7 @@ import {
     DownsamplingTask,
     DownsamplingTaskSpec,
     isRawDownsamplingTask,
+    renderBackfillFlux,
     renderDownsamplingFlux,
 } from "./downsampling";
 
@@ -151,6 +152,12 @@ export interface InfluxAnalyticsArgs {
     readonly tasks?: readonly DownsamplingTask[];
     /** Take over existing buckets/tasks of the same names (an installation that followed the manual docs). Default false. */
     readonly adopt?: pulumi.Input<boolean>;
+    /**
+     * One-off backfill after the tasks are created: each generated, active task's downsampling is run once over this
+     * past range (a Flux duration such as `14d`, usually the raw bucket's retention). Raw-Flux tasks are not
+     * backfilled. Runs again only when the range or the task changes. Default: no backfill.
+     */
+    readonly backfillRange?: string;
     /** Connection timeouts for the dynamic providers, in seconds. Default: the providers' defaults. */
     readonly timeouts?: Pick<
         ConnectionArgs,
@@ -171,6 +178,8 @@ export class InfluxAnalytics extends pulumi.ComponentResource {
     public readonly buckets: { readonly raw: Bucket; readonly downsampled15m: Bucket; readonly downsampled1h: Bucket };
     /** Downsampling tasks by name. */
     public readonly tasks: Readonly<Record<string, Task>>;
+    /** One-off backfill queries (empty unless `backfillRange` is set). */
+    public readonly backfills: readonly Backfill[];
     /** Flagsmith's least-privilege token. */
     public readonly flagsmithToken: Authorization;
     /** INFLUXDB_URL, INFLUXDB_TOKEN (secret), INFLUXDB_ORG, INFLUXDB_BUCKET. */
@@ -258,6 +267,28 @@ export class InfluxAnalytics extends pulumi.ComponentResource {
             );
         }
         this.tasks = tasks;
+
+        const backfills: Backfill[] = [];
+        for (const spec of args.backfillRange ? (args.tasks ?? planTasks(bucket)) : []) {
+            if (isRawDownsamplingTask(spec) || spec.status === "inactive") {
+                continue;
+            }
+            const uses = [spec.sourceBucket, spec.destinationBucket]
+                .map((b) => byName[b])
+                .filter((b) => b !== undefined);
+            backfills.push(
+                new Backfill(
+                    `${name}-backfill-${slug(spec.name)}`,
+                    {
+                        ...common,
+                        flux: renderBackfillFlux(spec, args.backfillRange!),
+                        description: `${spec.name} over the last ${args.backfillRange}`,
+                    },
+                    { ...child, dependsOn: [...influx.readiness, ...uses, tasks[spec.name]] },
+                ),
+            );
+        }
+        this.backfills = backfills;
 
         this.flagsmithToken = new Authorization(
             `${name}-flagsmith-token`,

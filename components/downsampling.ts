@@ -106,9 +106,27 @@ export function renderDownsamplingFlux(spec: DownsamplingTask): string {
     if (isRawDownsamplingTask(spec)) return spec.flux;
     const options = [`name: ${fluxString(spec.name)}`, `every: ${spec.every}`];
     if (spec.offset !== undefined) options.push(`offset: ${spec.offset}`);
+    return (
+        [`option task = {${options.join(", ")}}`, "", ...pipelines(spec, "-duration(v: int(v: task.every) * 2)")].join(
+            "\n",
+        ) + "\n"
+    );
+}
+
+/**
+ * A one-off query that runs a generated task's downsampling over the past `range` (a Flux duration, e.g. `14d`), for
+ * a backfill. Idempotent: `to()` writes each window's point with the same series and timestamp, so a second run
+ * overwrites the same points with the same values instead of adding to them.
+ */
+export function renderBackfillFlux(spec: DownsamplingTaskSpec, range: string): string {
+    return pipelines(spec, `-${range}`).join("\n") + "\n";
+}
+
+/** Select the raw points from `start`, then aggregate per window and write. */
+function pipelines(spec: DownsamplingTaskSpec, start: string): string[] {
     const select = [
         `data = from(bucket: ${fluxString(spec.sourceBucket)})`,
-        " |> range(start: -duration(v: int(v: task.every) * 2))",
+        ` |> range(start: ${start})`,
         ...filterLines(`r._measurement == ${fluxString(spec.measurement)}`),
         ...(spec.field !== undefined ? filterLines(`r._field == ${fluxString(spec.field)}`) : []),
         ...(spec.groupColumns !== undefined
@@ -124,7 +142,7 @@ export function renderDownsamplingFlux(spec: DownsamplingTask): string {
         ),
         ` |> to(bucket: ${fluxString(spec.destinationBucket)})`,
     ];
-    return [`option task = {${options.join(", ")}}`, "", ...select, "", ...write].join("\n") + "\n";
+    return [...select, "", ...write];
 }
 
 /** The four tasks of Flagsmith's docs, reading `rawBucket` and writing `<rawBucket>_downsampled_15m` / `_1h`. */

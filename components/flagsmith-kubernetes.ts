@@ -1,12 +1,11 @@
 // Flagsmith on Kubernetes (issue 6): the Flagsmith Helm chart, pinned, wired to InfluxDB for analytics through a
-// Pulumi-managed Secret holding the least-privilege token. Every value passed is checked against the chart's values.yaml.
+// Pulumi-managed Secret holding the least-privilege token. Every value passed is checked against the chart's values.yaml
+// (its committed key tree, components/chart-keys).
 import * as crypto from "crypto";
-import * as fs from "fs";
-import * as path from "path";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { validateChartValues } from "./chart-values";
+import { chartKeysFile, validateChartValues } from "./chart-values";
 import { FlagsmithInfluxEnv } from "./connection";
 
 /** The chart this component deploys. Pinned: the values are validated against this version's values.yaml. */
@@ -18,22 +17,11 @@ export const FLAGSMITH_CHART = {
 } as const;
 
 /**
- * Where the chart's values.yaml (https://github.com/Flagsmith/flagsmith-charts, `charts/flagsmith/values.yaml` at
- * flagsmith-0.81.0) is looked for when `chartValuesFile` is not given, first existing wins: a copy vendored in the
- * repository's `charts/` (named like the InfluxDB chart's, `<chart>-<version>-values.yaml`), then the workplace's
- * shared reference folder beside the repository.
+ * What the values are validated against when `chartValuesFile` is not given: the key tree of this chart version's
+ * values.yaml (https://github.com/Flagsmith/flagsmith-charts, `charts/flagsmith/values.yaml` at flagsmith-0.81.0),
+ * committed as `components/chart-keys/flagsmith-0.81.0.json` (see ./chart-values).
  */
-export const FLAGSMITH_VALUES_FILE_CANDIDATES: readonly string[] = [
-    path.resolve(__dirname, "..", "charts", `flagsmith-${FLAGSMITH_CHART.version}-values.yaml`),
-    path.resolve(
-        __dirname,
-        "..",
-        "..",
-        "shared",
-        "reference",
-        `flagsmith-chart-${FLAGSMITH_CHART.version}-values.yaml`,
-    ),
-];
+export const FLAGSMITH_CHART_KEYS_FILE = chartKeysFile(FLAGSMITH_CHART.name, FLAGSMITH_CHART.version);
 
 /**
  * Paths below which any key is accepted: env-var maps (the values file shows example entries) and the subcharts
@@ -112,7 +100,10 @@ export interface KubernetesFlagsmithArgs {
     readonly extraValues?: Record<string, unknown>;
     /** Seconds Helm waits for the release to become ready (migrations run first). Default 900; at least 1. */
     readonly timeoutSeconds?: number;
-    /** The chart's values.yaml the values are validated against. Default: first of the value-file candidates found. */
+    /**
+     * What the values are validated against: a chart's values.yaml (`.yaml`/`.yml`, e.g. of a newer chart version) or
+     * a key tree (`.json`). Default: {@link FLAGSMITH_CHART_KEYS_FILE}.
+     */
     readonly chartValuesFile?: string;
 }
 
@@ -151,18 +142,6 @@ export function flagsmithFullname(releaseName: string): string {
 /** In-cluster URL of the API service the chart creates (`<fullname>-api`, port `service.api.port`). */
 export function flagsmithApiUrl(releaseName: string, namespace: string, port: number): string {
     return `http://${flagsmithFullname(releaseName)}-api.${namespace}.svc.cluster.local:${port}`;
-}
-
-/** The first existing file of `candidates`, or throws listing them. */
-export function resolveValuesFile(candidates: readonly string[] = FLAGSMITH_VALUES_FILE_CANDIDATES): string {
-    const found = candidates.find((c) => fs.existsSync(c));
-    if (found === undefined) {
-        throw new Error(
-            `KubernetesFlagsmith: the values.yaml of chart ${FLAGSMITH_CHART.name} ${FLAGSMITH_CHART.version} is needed to ` +
-                `validate the values; none of ${candidates.join(", ")} exists (pass chartValuesFile)`,
-        );
-    }
-    return found;
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -321,7 +300,7 @@ export class KubernetesFlagsmith extends pulumi.ComponentResource {
         if (!isPlainObject(extraValues)) {
             throw new Error("KubernetesFlagsmith: extraValues must be a plain object");
         }
-        const valuesFile = args.chartValuesFile ?? resolveValuesFile();
+        const valuesFile = args.chartValuesFile ?? FLAGSMITH_CHART_KEYS_FILE;
         const validationOptions = { freeForm: FLAGSMITH_FREE_FORM_VALUES };
         // Validate the passthrough on its own first, so its errors name the user's keys.
         validateChartValues(extraValues, valuesFile, validationOptions);

@@ -195,7 +195,7 @@ export function parseInfluxSettings(raw: unknown): InfluxSettings {
             const org = p.string("org", (v, s) => checkNonEmpty(v, s, "organization"), true);
             const bucket = p.string("bucket", (v, s) => checkNonEmpty(v, s, "bucket"), true);
             const ref = p.object("tokenFromExistingSecret", ["name", "key", "namespace"]);
-            const token = p.secret("token");
+            const token = p.secret("token", nonEmpty);
             if ((token === undefined) === (ref === undefined)) {
                 problems.push(
                     `influxdb.token: set exactly one of the secret config ${SECRET_KEYS.token} ` +
@@ -258,7 +258,8 @@ export function influxSettingsFromConfig(
         ...object,
     };
     for (const [key, configKey] of Object.entries(SECRET_KEYS)) {
-        const value = config.getSecret(configKey);
+        // Read as plain text so parseInfluxSettings can check it now (e.g. empty); it hands it on as a secret Output.
+        const value = config.get(configKey);
         if (value !== undefined) {
             raw[key] = value;
         }

@@ -35,6 +35,8 @@ export interface StackSettings {
     readonly retention: AnalyticsRetention;
     readonly tasks: TaskSettings;
     readonly adopt: boolean;
+    /** Backfill range (Flux duration) when `backfill.enabled`; undefined when disabled. */
+    readonly backfillRange?: string;
     readonly flagsmith: FlagsmithSettings;
 }
 
@@ -46,7 +48,7 @@ export class StackConfigError extends Error {
     }
 }
 
-const TOP_KEYS = ["platform", "influxdb", "bucket", "retention", "tasks", "adopt", "flagsmith"];
+const TOP_KEYS = ["platform", "influxdb", "bucket", "retention", "tasks", "adopt", "backfill", "flagsmith"];
 const FLAGSMITH_KEYS = [
     "enabled",
     "platform",
@@ -135,6 +137,37 @@ function parseTasks(raw: unknown, problems: string[]): TaskSettings {
         overrides: isRecord(overrides) ? (overrides as Record<string, TaskOverride>) : undefined,
         extra: Array.isArray(extra) ? (extra as DownsamplingTask[]) : undefined,
     };
+}
+
+/** `backfill: { enabled, range }`: the range defaults to the raw bucket's retention (30d when that is infinite). */
+function parseBackfill(raw: unknown, retention: AnalyticsRetention, problems: string[]): string | undefined {
+    if (raw === undefined) {
+        return undefined;
+    }
+    if (!isRecord(raw) || Object.keys(raw).some((k) => k !== "enabled" && k !== "range")) {
+        problems.push('backfill: must be { enabled: true, range: "14d" } (range optional)');
+        return undefined;
+    }
+    if (raw.enabled !== undefined && typeof raw.enabled !== "boolean") {
+        problems.push("backfill.enabled: must be true or false");
+    }
+    if (raw.enabled !== true) {
+        return undefined;
+    }
+    if (raw.range === undefined) {
+        return retention.rawSeconds > 0 ? `${retention.rawSeconds}s` : "30d";
+    }
+    let ok = false;
+    attempt(problems, () => {
+        if (typeof raw.range !== "string") {
+            throw new Error('backfill.range: must be a duration string such as "14d"');
+        }
+        ok = parseRetention(raw.range, "backfill.range") > 0;
+    });
+    if (!ok && problems.every((p) => !p.startsWith("backfill.range"))) {
+        problems.push('backfill.range: must be a positive duration such as "14d"');
+    }
+    return ok ? (raw.range as string) : undefined;
 }
 
 function parseFlagsmith(
@@ -232,9 +265,10 @@ export function readStackSettings(config: pulumi.Config = new pulumi.Config(CONF
     attempt(problems, () => {
         adopt = config.getBoolean("adopt") ?? false;
     });
+    const backfillRange = parseBackfill(config.getObject("backfill"), retention, problems);
     const flagsmith = parseFlagsmith(config.getObject("flagsmith"), influx?.platform ?? "docker", problems);
     if (problems.length > 0 || influx === undefined) {
         throw new StackConfigError(problems);
     }
-    return { influx, bucket, retention, tasks, adopt, flagsmith };
+    return { influx, bucket, retention, tasks, adopt, backfillRange, flagsmith };
 }

@@ -24,6 +24,8 @@ export interface Apis {
     readonly tasks: TasksAPI;
     readonly authorizations: AuthorizationsAPI;
     readonly orgs: OrgsAPI;
+    /** Runs a Flux query in the organization and returns the raw CSV answer (POST /api/v2/query). */
+    readonly query: (orgId: string, flux: string) => Promise<string>;
 }
 
 function policyFor(conn: Connection, seconds: number | undefined): RetryPolicy {
@@ -43,6 +45,12 @@ function apisFor(conn: Connection): Apis {
         tasks: new apis.TasksAPI(influx),
         authorizations: new apis.AuthorizationsAPI(influx),
         orgs: new apis.OrgsAPI(influx),
+        query: (orgId, flux) =>
+            influx.transport.request(
+                `/api/v2/query?orgID=${encodeURIComponent(orgId)}`,
+                { query: flux, type: "flux", dialect: { annotations: [] } },
+                { method: "POST", headers: { "content-type": "application/json", accept: "text/csv" } },
+            ) as Promise<string>,
     };
 }
 

@@ -1,4 +1,5 @@
 // Public API of the InfluxDB dynamic providers.
+export { Backfill, BackfillArgs } from "./backfill";
 export { Authorization, AuthorizationArgs, PermissionArgs, RESOURCE_TYPES } from "./authorization";
 export { Bucket, BucketArgs } from "./bucket";
 export { ConnectionArgs } from "./connection";

@@ -1,0 +1,98 @@
+// Backfill: runs a downsampling query once over a past range, so Flagsmith's analytics screens are not empty on day
+// one. Create-only: a changed query or range replaces it (runs again); delete does nothing (the data stays in the
+// downsampled bucket, which is itself managed). Idempotent on the server side: the query's `to()` rewrites the same
+// points (same series and timestamps) with the same values, so running it twice does not double any count.
+import * as pulumi from "@pulumi/pulumi";
+import { callApi, Connection } from "./client";
+import { checkConnection, checkId, compact, connectionKey, diffByRules, DiffRule, isUnknown } from "./common";
+import { ConnectionArgs, secretConnection } from "./connection";
+import { analyzeFlux } from "./flux-analyzer";
+
+/** Arguments of a Backfill. */
+export interface BackfillArgs {
+    /** Connection to the InfluxDB API; the token is made secret. */
+    readonly connection: pulumi.Input<ConnectionArgs>;
+    /** Organization the query runs in. */
+    readonly orgId: pulumi.Input<string>;
+    /** The Flux query to run once (no `option task`). A change runs it again. */
+    readonly flux: pulumi.Input<string>;
+    /** What it backfills, for people reading the state. */
+    readonly description?: pulumi.Input<string>;
+}
+
+interface BackfillInputs {
+    readonly connection: Connection;
+    readonly orgId: string;
+    readonly flux: string;
+    readonly description?: string;
+}
+
+/** Validates the query offline with the Flux analyzer. */
+export async function checkBackfill(news: Record<string, unknown>) {
+    const failures = [...checkConnection(news.connection), ...checkId("orgId", news.orgId)];
+    if (!isUnknown(news.flux)) {
+        if (typeof news.flux !== "string" || news.flux.trim() === "") {
+            failures.push({ property: "flux", reason: "flux must be a non-empty Flux query" });
+        } else {
+            for (const d of await analyzeFlux(news.flux)) {
+                if (d.severity === "error") {
+                    failures.push({
+                        property: "flux",
+                        reason: `Flux error at line ${d.line}, column ${d.column}: ${d.message}`,
+                    });
+                }
+            }
+        }
+    }
+    return failures;
+}
+
+const BACKFILL_RULES: readonly DiffRule<Partial<BackfillInputs>, Partial<BackfillInputs>>[] = [
+    { name: "orgId", old: (o) => o.orgId, new: (n) => n.orgId, replaces: true },
+    { name: "flux", old: (o) => o.flux, new: (n) => n.flux, replaces: true },
+    { name: "description", old: (o) => o.description ?? "", new: (n) => n.description ?? "" },
+    { name: "connection", old: (o) => connectionKey(o.connection), new: (n) => connectionKey(n.connection) },
+];
+
+/** Pure diff: a new query or organization runs the backfill again (replacement); the rest is bookkeeping. */
+export function diffBackfill(olds: Partial<BackfillInputs>, news: Partial<BackfillInputs>) {
+    return diffByRules(olds, news, BACKFILL_RULES);
+}
+
+const backfillProvider: pulumi.dynamic.ResourceProvider = {
+    async check(_olds, news) {
+        return { inputs: news, failures: await checkBackfill(news) };
+    },
+    async diff(_id, olds, news) {
+        return diffBackfill(olds, news);
+    },
+    async create(inputs) {
+        const i = inputs as BackfillInputs;
+        const startedAt = new Date().toISOString();
+        await callApi(i.connection, `backfill "${i.description ?? "query"}"`, (a) => a.query(i.orgId, i.flux));
+        return { id: `${i.orgId}-${Date.now().toString(36)}`, outs: compact({ ...i, ranAt: startedAt }) };
+    },
+    async update(_id, _olds, news) {
+        return { outs: news };
+    },
+    async delete() {
+        // The backfilled points belong to the downsampled bucket.
+    },
+};
+
+/** Runs a Flux query once (a backfill); see the file header for idempotence. */
+export class Backfill extends pulumi.dynamic.Resource {
+    /** When the query ran (ISO 8601). */
+    declare public readonly ranAt: pulumi.Output<string>;
+
+    constructor(name: string, args: BackfillArgs, opts?: pulumi.CustomResourceOptions) {
+        super(
+            backfillProvider,
+            name,
+            { ...args, connection: secretConnection(args.connection), ranAt: undefined },
+            { ...opts, additionalSecretOutputs: ["connection", ...(opts?.additionalSecretOutputs ?? [])] },
+            "influxdb",
+            "Backfill",
+        );
+    }
+}
