@@ -63,6 +63,8 @@ export = async () => {
         influxdbInternalUrl: influx.internalUrl,
         influxdbOrg: influx.org,
         influxdbOrgId: influx.orgId,
+        /** Kubernetes: the port-forward that makes influxdbUrl reachable from this machine. */
+        influxdbPortForward: "portForwardCommand" in influx ? influx.portForwardCommand : undefined,
         buckets: bucketNames,
         taskNames: tasks.map((t) => t.name),
         taskHealth: analytics.taskHealth,
