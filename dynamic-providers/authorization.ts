@@ -13,7 +13,7 @@ import {
     isUnknown,
     jsonEqual,
 } from "./common";
-import { ConnectionArgs, secretConnection } from "./connection";
+import { InfluxResourceArgs, influxProvider, influxResourceOptions, influxResourceProps } from "./resource";
 
 export type PermissionAction = "read" | "write";
 
@@ -67,11 +67,7 @@ export interface PermissionInputs {
 }
 
 /** Arguments of an Authorization. */
-export interface AuthorizationArgs {
-    /** Connection to the InfluxDB API; the token is made secret. */
-    readonly connection: pulumi.Input<ConnectionArgs>;
-    /** Organization the token belongs to. Changing it replaces the token. */
-    readonly orgId: pulumi.Input<string>;
+export interface AuthorizationArgs extends InfluxResourceArgs {
     /** Description shown in the InfluxDB UI. Updated in place. */
     readonly description: pulumi.Input<string>;
     /** Permissions; at least one. Any change replaces the token (InfluxDB cannot edit permissions). */
@@ -294,26 +290,15 @@ export async function deleteAuthorization(id: string, props: AuthorizationOutput
     );
 }
 
-const authorizationProvider: pulumi.dynamic.ResourceProvider = {
-    async check(_olds, news) {
-        return { inputs: normalizeAuthorizationInputs(news), failures: checkAuthorization(news) };
-    },
-    async diff(_id, olds, news) {
-        return diffAuthorization(olds, news);
-    },
-    async create(inputs) {
-        return createAuthorization(inputs as AuthorizationInputs);
-    },
-    async read(id, props) {
-        return (await readAuthorization(id, props as AuthorizationOutputs)) ?? { id: "", props: {} };
-    },
-    async update(id, olds, news) {
-        return { outs: await updateAuthorization(id, olds as AuthorizationOutputs, news as AuthorizationInputs) };
-    },
-    async delete(id, props) {
-        await deleteAuthorization(id, props as AuthorizationOutputs);
-    },
-};
+const authorizationProvider = influxProvider<AuthorizationInputs, AuthorizationOutputs>({
+    check: checkAuthorization,
+    normalize: normalizeAuthorizationInputs,
+    diff: diffAuthorization,
+    create: createAuthorization,
+    read: readAuthorization,
+    update: updateAuthorization,
+    delete: deleteAuthorization,
+});
 
 /** An InfluxDB API token with explicit permissions. Its Pulumi ID is the authorization ID; `token` is a secret. */
 export class Authorization extends pulumi.dynamic.Resource {
@@ -330,11 +315,8 @@ export class Authorization extends pulumi.dynamic.Resource {
         super(
             authorizationProvider,
             name,
-            { ...args, connection: secretConnection(args.connection), authorizationId: undefined, token: undefined },
-            {
-                ...opts,
-                additionalSecretOutputs: ["token", "connection", ...(opts?.additionalSecretOutputs ?? [])],
-            },
+            influxResourceProps(args, ["authorizationId", "token"]),
+            influxResourceOptions(opts, ["token"]),
             "influxdb",
             "Authorization",
         );

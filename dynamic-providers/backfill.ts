@@ -5,15 +5,11 @@
 import * as pulumi from "@pulumi/pulumi";
 import { callApi, Connection } from "./client";
 import { checkConnection, checkId, compact, connectionKey, diffByRules, DiffRule, isUnknown } from "./common";
-import { ConnectionArgs, secretConnection } from "./connection";
+import { InfluxResourceArgs, influxProvider, influxResourceOptions, influxResourceProps } from "./resource";
 import { analyzeFlux } from "./flux-analyzer";
 
 /** Arguments of a Backfill. */
-export interface BackfillArgs {
-    /** Connection to the InfluxDB API; the token is made secret. */
-    readonly connection: pulumi.Input<ConnectionArgs>;
-    /** Organization the query runs in. */
-    readonly orgId: pulumi.Input<string>;
+export interface BackfillArgs extends InfluxResourceArgs {
     /** The Flux query to run once (no `option task`). A change runs it again. */
     readonly flux: pulumi.Input<string>;
     /** What it backfills, for people reading the state. */
@@ -25,6 +21,10 @@ interface BackfillInputs {
     readonly orgId: string;
     readonly flux: string;
     readonly description?: string;
+}
+
+interface BackfillOutputs extends BackfillInputs {
+    readonly ranAt: string;
 }
 
 /** Validates the query offline with the Flux analyzer. */
@@ -59,26 +59,20 @@ export function diffBackfill(olds: Partial<BackfillInputs>, news: Partial<Backfi
     return diffByRules(olds, news, BACKFILL_RULES);
 }
 
-const backfillProvider: pulumi.dynamic.ResourceProvider = {
-    async check(_olds, news) {
-        return { inputs: news, failures: await checkBackfill(news) };
-    },
-    async diff(_id, olds, news) {
-        return diffBackfill(olds, news);
-    },
-    async create(inputs) {
-        const i = inputs as BackfillInputs;
-        const startedAt = new Date().toISOString();
-        await callApi(i.connection, `backfill "${i.description ?? "query"}"`, (a) => a.query(i.orgId, i.flux));
-        return { id: `${i.orgId}-${Date.now().toString(36)}`, outs: compact({ ...i, ranAt: startedAt }) };
-    },
-    async update(_id, _olds, news) {
-        return { outs: news };
-    },
-    async delete() {
-        // The backfilled points belong to the downsampled bucket.
-    },
-};
+async function runBackfill(i: BackfillInputs): Promise<{ id: string; outs: BackfillOutputs }> {
+    const ranAt = new Date().toISOString();
+    await callApi(i.connection, `backfill "${i.description ?? "query"}"`, (a) => a.query(i.orgId, i.flux));
+    return { id: `${i.orgId}-${Date.now().toString(36)}`, outs: compact({ ...i, ranAt }) };
+}
+
+// Read keeps the state as is (a query leaves nothing to read); delete is not given (the backfilled points belong to
+// the downsampled bucket).
+const backfillProvider = influxProvider<BackfillInputs, BackfillOutputs>({
+    check: checkBackfill,
+    diff: diffBackfill,
+    create: runBackfill,
+    update: async (_id, olds, news) => ({ ...news, ranAt: olds.ranAt }),
+});
 
 /** Runs a Flux query once (a backfill); see the file header for idempotence. */
 export class Backfill extends pulumi.dynamic.Resource {
@@ -89,8 +83,8 @@ export class Backfill extends pulumi.dynamic.Resource {
         super(
             backfillProvider,
             name,
-            { ...args, connection: secretConnection(args.connection), ranAt: undefined },
-            { ...opts, additionalSecretOutputs: ["connection", ...(opts?.additionalSecretOutputs ?? [])] },
+            influxResourceProps(args, ["ranAt"]),
+            influxResourceOptions(opts),
             "influxdb",
             "Backfill",
         );

@@ -12,14 +12,10 @@ import {
     DiffRule,
     isUnknown,
 } from "./common";
-import { ConnectionArgs, secretConnection } from "./connection";
+import { InfluxResourceArgs, influxProvider, influxResourceOptions, influxResourceProps } from "./resource";
 
 /** Arguments of a Bucket. */
-export interface BucketArgs {
-    /** Connection to the InfluxDB API; the token is made secret. */
-    readonly connection: pulumi.Input<ConnectionArgs>;
-    /** ID of the organization that owns the bucket. Changing it replaces the bucket. */
-    readonly orgId: pulumi.Input<string>;
+export interface BucketArgs extends InfluxResourceArgs {
     /** Bucket name: not empty, at most 255 characters, no leading `_`, no `"`. Renamed in place. */
     readonly name: pulumi.Input<string>;
     /** Retention, in seconds. Default 0 = infinite; otherwise at least 3600 (InfluxDB's 1h minimum). */
@@ -318,28 +314,15 @@ export async function deleteBucket(id: string, props: BucketOutputs): Promise<vo
     );
 }
 
-const bucketProvider: pulumi.dynamic.ResourceProvider = {
-    async check(_olds, news) {
-        const failures = checkBucket(news);
-        return { inputs: normalizeBucketInputs(news), failures };
-    },
-    async diff(_id, olds, news) {
-        return diffBucket(olds, news);
-    },
-    async create(inputs) {
-        return createBucket(inputs as BucketInputs);
-    },
-    async read(id, props) {
-        const r = await readBucket(id, props as BucketOutputs);
-        return r ?? { id: "", props: {} };
-    },
-    async update(id, olds, news) {
-        return { outs: await updateBucket(id, olds as BucketOutputs, news as BucketInputs) };
-    },
-    async delete(id, props) {
-        await deleteBucket(id, props as BucketOutputs);
-    },
-};
+const bucketProvider = influxProvider<BucketInputs, BucketOutputs>({
+    check: checkBucket,
+    normalize: normalizeBucketInputs,
+    diff: diffBucket,
+    create: createBucket,
+    read: readBucket,
+    update: updateBucket,
+    delete: deleteBucket,
+});
 
 /** An InfluxDB bucket. Its Pulumi ID is the bucket ID. */
 export class Bucket extends pulumi.dynamic.Resource {
@@ -360,8 +343,8 @@ export class Bucket extends pulumi.dynamic.Resource {
         super(
             bucketProvider,
             name,
-            { ...args, connection: secretConnection(args.connection), bucketId: undefined, createdAt: undefined },
-            { ...opts, additionalSecretOutputs: ["connection", ...(opts?.additionalSecretOutputs ?? [])] },
+            influxResourceProps(args, ["bucketId", "createdAt"]),
+            influxResourceOptions(opts),
             "influxdb",
             "Bucket",
         );

@@ -2,7 +2,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { callApi, callApiOrNotFound, Connection } from "./client";
 import { checkConnection, compact, connectionKey, diffByRules, DiffRule, isUnknown } from "./common";
-import { ConnectionArgs, secretConnection } from "./connection";
+import { ConnectionArgs } from "./connection";
+import { influxProvider, influxResourceOptions, influxResourceProps } from "./resource";
 
 export { ConnectionArgs } from "./connection";
 
@@ -56,37 +57,31 @@ async function resolve(inputs: OrganizationInputs): Promise<{ id: string; outs: 
     return { id: org.id, outs: compact({ ...inputs, orgId: org.id }) };
 }
 
-const organizationProvider: pulumi.dynamic.ResourceProvider = {
-    async check(_olds, news) {
-        return { inputs: news, failures: checkOrganization(news) };
-    },
-    async diff(_id, olds, news) {
-        return diffByRules(olds, news, ORG_RULES);
-    },
-    async create(inputs) {
-        return resolve(inputs as OrganizationInputs);
-    },
-    async read(id, props) {
-        const p = props as OrganizationOutputs;
-        const org = await callApiOrNotFound(p.connection, `read organization ${id}`, (a) =>
-            a.orgs.getOrgsID({ orgID: id }),
-        );
-        if (!org) {
-            return { id: "", props: {} };
-        }
-        return {
-            id,
-            props: compact({ ...p, name: org.name, orgId: id }),
-            inputs: { connection: p.connection, name: org.name },
-        };
-    },
-    async update(_id, _olds, news) {
-        return { outs: (await resolve(news as OrganizationInputs)).outs };
-    },
-    async delete() {
-        // The organization is not owned by this stack.
-    },
-};
+async function readOrganization(
+    id: string,
+    props: OrganizationOutputs,
+): Promise<{ id: string; props: OrganizationOutputs; inputs: OrganizationInputs } | undefined> {
+    const org = await callApiOrNotFound(props.connection, `read organization ${id}`, (a) =>
+        a.orgs.getOrgsID({ orgID: id }),
+    );
+    if (!org) {
+        return undefined;
+    }
+    return {
+        id,
+        props: compact({ ...props, name: org.name, orgId: id }),
+        inputs: { connection: props.connection, name: org.name },
+    };
+}
+
+// Delete is not given: the organization is not owned by this stack.
+const organizationProvider = influxProvider<OrganizationInputs, OrganizationOutputs>({
+    check: checkOrganization,
+    diff: (olds, news) => diffByRules(olds, news, ORG_RULES),
+    create: resolve,
+    read: readOrganization,
+    update: async (_id, _olds, news) => (await resolve(news)).outs,
+});
 
 /** Looks up an existing InfluxDB organization by name; its Pulumi ID is the organization ID. */
 export class Organization extends pulumi.dynamic.Resource {
@@ -99,8 +94,8 @@ export class Organization extends pulumi.dynamic.Resource {
         super(
             organizationProvider,
             name,
-            { ...args, connection: secretConnection(args.connection), orgId: undefined },
-            { ...opts, additionalSecretOutputs: ["connection", ...(opts?.additionalSecretOutputs ?? [])] },
+            influxResourceProps(args, ["orgId"]),
+            influxResourceOptions(opts),
             "influxdb",
             "Organization",
         );

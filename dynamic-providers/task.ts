@@ -12,17 +12,13 @@ import {
     DiffRule,
     isUnknown,
 } from "./common";
-import { ConnectionArgs, secretConnection } from "./connection";
+import { InfluxResourceArgs, influxProvider, influxResourceOptions, influxResourceProps } from "./resource";
 import { analyzeFlux, parseTaskOption } from "./flux-analyzer";
 
 export type TaskStatus = "active" | "inactive";
 
 /** Arguments of a Task. */
-export interface TaskArgs {
-    /** Connection to the InfluxDB API; the token is made secret. */
-    readonly connection: pulumi.Input<ConnectionArgs>;
-    /** ID of the organization that owns the task. Changing it replaces the task. */
-    readonly orgId: pulumi.Input<string>;
+export interface TaskArgs extends InfluxResourceArgs {
     /** The Flux script, starting with a literal `option task = {name: "...", every: 1h}` (or `cron`). */
     readonly flux: pulumi.Input<string>;
     /** `active` (default) or `inactive`. */
@@ -228,26 +224,15 @@ export async function deleteTask(id: string, props: TaskOutputs): Promise<void> 
     );
 }
 
-const taskProvider: pulumi.dynamic.ResourceProvider = {
-    async check(_olds, news) {
-        return { inputs: normalizeTaskInputs(news), failures: await checkTask(news) };
-    },
-    async diff(_id, olds, news) {
-        return diffTask(olds, news);
-    },
-    async create(inputs) {
-        return createTask(inputs as TaskInputs);
-    },
-    async read(id, props) {
-        return (await readTask(id, props as TaskOutputs)) ?? { id: "", props: {} };
-    },
-    async update(id, _olds, news) {
-        return { outs: await updateTask(id, news as TaskInputs) };
-    },
-    async delete(id, props) {
-        await deleteTask(id, props as TaskOutputs);
-    },
-};
+const taskProvider = influxProvider<TaskInputs, TaskOutputs>({
+    check: checkTask,
+    normalize: normalizeTaskInputs,
+    diff: diffTask,
+    create: createTask,
+    read: readTask,
+    update: (id, _olds, news) => updateTask(id, news),
+    delete: deleteTask,
+});
 
 /** An InfluxDB task. Its Pulumi ID is the task ID. */
 export class Task extends pulumi.dynamic.Resource {
@@ -271,24 +256,16 @@ export class Task extends pulumi.dynamic.Resource {
     declare public readonly lastRunError: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: TaskArgs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            taskProvider,
-            name,
-            {
-                ...args,
-                connection: secretConnection(args.connection),
-                taskId: undefined,
-                taskName: undefined,
-                every: undefined,
-                cron: undefined,
-                offset: undefined,
-                lastRunStatus: undefined,
-                lastRunError: undefined,
-                latestCompleted: undefined,
-            },
-            { ...opts, additionalSecretOutputs: ["connection", ...(opts?.additionalSecretOutputs ?? [])] },
-            "influxdb",
-            "Task",
-        );
+        const outputs = [
+            "taskId",
+            "taskName",
+            "every",
+            "cron",
+            "offset",
+            "lastRunStatus",
+            "lastRunError",
+            "latestCompleted",
+        ];
+        super(taskProvider, name, influxResourceProps(args, outputs), influxResourceOptions(opts), "influxdb", "Task");
     }
 }

@@ -18,6 +18,7 @@ import {
 } from "../components/flagsmith-docker";
 import {
     FLAGSMITH_CHART,
+    FLAGSMITH_CHART_KEYS_FILE,
     KubernetesFlagsmith,
     KubernetesFlagsmithArgs,
     SECRETS_CHECKSUM_ANNOTATION,
@@ -25,7 +26,6 @@ import {
     flagsmithApiUrl,
     flagsmithFullname,
     mergeValues,
-    resolveValuesFile,
 } from "../components/flagsmith-kubernetes";
 import { MockArgs, MockRun, RecordedResource, resolveOutputs, runProgram } from "./harness/mocks";
 
@@ -511,10 +511,12 @@ describe("KubernetesFlagsmith", () => {
         assert.deepStrictEqual(mergeValues({ a: { b: 1, c: 2 } }, { a: { c: 3 } }), { a: { b: 1, c: 3 } });
     });
 
-    it("validates against the values.yaml of the pinned chart", () => {
-        const file = resolveValuesFile();
+    it("validates against the committed key tree of the pinned chart", async () => {
         assert.strictEqual(FLAGSMITH_CHART.version, "0.81.0");
-        assert.match(file, /flagsmith(-chart)?-0\.81\.0-values\.yaml$/);
-        assert.throws(() => resolveValuesFile(["/nonexistent/values.yaml"]), /pass chartValuesFile/);
+        assert.match(FLAGSMITH_CHART_KEYS_FILE, /components[\\/]chart-keys[\\/]flagsmith-0\.81\.0\.json$/);
+        await assert.rejects(
+            runK8s({ chartValuesFile: "/nonexistent/values.yaml" }),
+            /values file \/nonexistent\/values\.yaml cannot be read/,
+        );
     });
 });

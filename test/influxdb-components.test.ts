@@ -2,9 +2,8 @@
 // InfluxConnection, chosen by stack config; what each registers, with which values, that secrets stay secret, and the
 // validation of settings and chart values.
 import * as assert from "assert";
-import * as fs from "fs";
 import * as pulumi from "@pulumi/pulumi";
-import { chartValueKeys, findUnknownChartKeys, validateChartValues } from "../components/chart-values";
+import { chartValueKeys, findUnknownChartKeys, loadChartKeys, validateChartValues } from "../components/chart-values";
 import { InfluxConnection, parseRetention } from "../components/connection";
 import {
     createInfluxDB,
@@ -16,9 +15,9 @@ import { DEFAULT_DOCKER_IMAGE, DockerInfluxDB } from "../components/influxdb-doc
 import { ExternalInfluxDB } from "../components/influxdb-external";
 import {
     INFLUXDB2_CHART,
+    INFLUXDB2_CHART_KEYS_FILE,
     influxdb2Fullname,
     KubernetesInfluxDB,
-    resolveInfluxdb2ValuesFile,
 } from "../components/influxdb-kubernetes";
 import { MockArgs, MockOutputs, MockRun, resolveOutputs, runProgram, RunOptions, UNKNOWN } from "./harness/mocks";
 
@@ -33,7 +32,8 @@ const RELEASE = "kubernetes:helm.sh/v3:Release";
 const ORGANIZATION = "pulumi-nodejs:dynamic/influxdb:Organization";
 
 const ORG_ID = "0a1b2c3d4e5f6789";
-const VALUES_FILE = resolveInfluxdb2ValuesFile();
+/** The committed key tree of the pinned chart's values.yaml, the components' default. */
+const VALUES_FILE = INFLUXDB2_CHART_KEYS_FILE;
 
 /** What the generated password or token of a RandomPassword resolves to. */
 const generated = (name: string) => `gen-${name}-Qx7`;
@@ -907,7 +907,7 @@ describe("InfluxDB components", () => {
     });
 
     describe("chart values validation", () => {
-        const keys = chartValueKeys(fs.readFileSync(VALUES_FILE, "utf8"));
+        const keys = loadChartKeys(VALUES_FILE);
 
         it("reads live and commented-out keys of the influxdb2 values.yaml", () => {
             const has = (path: string) => {
