@@ -12,8 +12,6 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
-import { Organization } from "../dynamic-providers/organization";
 import {
     checkInflux2Image,
     checkNonEmpty,
@@ -24,6 +22,7 @@ import {
     stackScopedName,
     validated,
 } from "./connection";
+import { adminCredentials, connectionOutputs, lookUpOrgId } from "./influxdb-common";
 
 /** Default image: a pinned 2.x tag (the official image's `latest` is InfluxDB 3). */
 export const DEFAULT_DOCKER_IMAGE = `influxdb:${DEFAULT_INFLUXDB_TAG}`;
@@ -104,28 +103,7 @@ export class DockerInfluxDB extends pulumi.ComponentResource implements InfluxCo
             { label: "org.flagsmith.pulumi.component", value: name },
         ];
 
-        const password = args.adminPassword
-            ? pulumi.secret(
-                  validated(args.adminPassword, (v) => {
-                      if (v.length < 8) {
-                          throw new Error(`${label} adminPassword: InfluxDB needs at least 8 characters.`);
-                      }
-                  }),
-              )
-            : new random.RandomPassword(
-                  `${name}-admin-password`,
-                  { length: 32, special: false },
-                  { parent: this, protect: dataOpts.protect },
-              ).result;
-        const token = args.adminToken
-            ? pulumi.secret(
-                  validated(args.adminToken, (v) => checkNonEmpty(v, `${label} adminToken`, "operator token")),
-              )
-            : new random.RandomPassword(
-                  `${name}-admin-token`,
-                  { length: 64, special: false },
-                  { parent: this, protect: dataOpts.protect },
-              ).result;
+        const { password, token } = adminCredentials(this, name, label, args, dataOpts.protect ?? false);
 
         const remoteImage = new docker.RemoteImage(
             `${name}-image`,
@@ -189,19 +167,10 @@ export class DockerInfluxDB extends pulumi.ComponentResource implements InfluxCo
         this.org = pulumi.output(org);
         this.initialBucket = pulumi.output(bucket);
         this.adminToken = pulumi.secret(token);
-        this.orgId = new Organization(
-            `${name}-org`,
-            { connection: { url: this.managementUrl, token: this.adminToken }, name: this.org },
-            { parent: this, dependsOn: this.readiness, deletedWith: this.server },
-        ).orgId;
+        this.orgId = lookUpOrgId(this, name, this);
 
         this.registerOutputs({
-            internalUrl: this.internalUrl,
-            managementUrl: this.managementUrl,
-            org: this.org,
-            orgId: this.orgId,
-            adminToken: this.adminToken,
-            initialBucket: this.initialBucket,
+            ...connectionOutputs(this),
             networkName: this.networkName,
             containerName: this.containerName,
         });

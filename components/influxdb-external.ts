@@ -6,8 +6,8 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { Organization } from "../dynamic-providers/organization";
 import { checkHttpUrl, checkNonEmpty, InfluxConnection, validated } from "./connection";
+import { connectionOutputs, lookUpOrgId } from "./influxdb-common";
 
 /** A key of an existing Kubernetes Secret. */
 export interface ExistingSecretKeyArgs {
@@ -99,19 +99,10 @@ export class ExternalInfluxDB extends pulumi.ComponentResource implements Influx
             );
         }
 
-        this.orgId = new Organization(
-            `${name}-org`,
-            { connection: { url: this.managementUrl, token: this.adminToken }, name: this.org },
-            { parent: this },
-        ).orgId;
+        this.orgId = lookUpOrgId(this, name, this);
 
         this.registerOutputs({
-            internalUrl: this.internalUrl,
-            managementUrl: this.managementUrl,
-            org: this.org,
-            orgId: this.orgId,
-            adminToken: this.adminToken,
-            initialBucket: this.initialBucket,
+            ...connectionOutputs(this),
         });
     }
 }

@@ -30,8 +30,6 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import * as random from "@pulumi/random";
-import { Organization } from "../dynamic-providers/organization";
 import { chartKeysFile, validateChartValues } from "./chart-values";
 import {
     checkHttpUrl,
@@ -43,6 +41,7 @@ import {
     stackScopedName,
     validated,
 } from "./connection";
+import { adminCredentials, connectionOutputs, lookUpOrgId } from "./influxdb-common";
 
 /** The chart: name, pinned version, repository. */
 export const INFLUXDB2_CHART = {
@@ -191,9 +190,14 @@ export class KubernetesInfluxDB extends pulumi.ComponentResource implements Infl
             }
         }
         if (Object.keys(extraValues).length > 0) {
-            validateChartValues(extraValues, args.chartValuesFile ?? INFLUXDB2_CHART_KEYS_FILE, {
-                freeForm: FREE_FORM_VALUES,
-            });
+            try {
+                validateChartValues(extraValues, args.chartValuesFile ?? INFLUXDB2_CHART_KEYS_FILE, {
+                    freeForm: FREE_FORM_VALUES,
+                });
+            } catch (err) {
+                // Name the setting: the bare message names only the chart key.
+                throw new Error(`${label} extraValues: ${(err as Error).message}`);
+            }
         }
 
         const releaseName = validated(args.releaseName ?? "influxdb", (v) => {
@@ -217,28 +221,7 @@ export class KubernetesInfluxDB extends pulumi.ComponentResource implements Infl
             }
         });
 
-        const password = args.adminPassword
-            ? pulumi.secret(
-                  validated(args.adminPassword, (v) => {
-                      if (v.length < 8) {
-                          throw new Error(`${label} adminPassword: InfluxDB needs at least 8 characters.`);
-                      }
-                  }),
-              )
-            : new random.RandomPassword(
-                  `${name}-admin-password`,
-                  { length: 32, special: false },
-                  { parent: this, protect: dataOpts.protect },
-              ).result;
-        const token = args.adminToken
-            ? pulumi.secret(
-                  validated(args.adminToken, (v) => checkNonEmpty(v, `${label} adminToken`, "operator token")),
-              )
-            : new random.RandomPassword(
-                  `${name}-admin-token`,
-                  { length: 64, special: false },
-                  { parent: this, protect: dataOpts.protect },
-              ).result;
+        const { password, token } = adminCredentials(this, name, label, args, dataOpts.protect ?? false);
 
         const ns = new k8s.core.v1.Namespace(
             `${name}-namespace`,
@@ -335,19 +318,10 @@ export class KubernetesInfluxDB extends pulumi.ComponentResource implements Infl
         this.org = pulumi.output(org);
         this.initialBucket = pulumi.output(bucket);
         this.adminToken = pulumi.secret(token);
-        this.orgId = new Organization(
-            `${name}-org`,
-            { connection: { url: this.managementUrl, token: this.adminToken }, name: this.org },
-            { parent: this, dependsOn: this.readiness, deletedWith: this.server },
-        ).orgId;
+        this.orgId = lookUpOrgId(this, name, this);
 
         this.registerOutputs({
-            internalUrl: this.internalUrl,
-            managementUrl: this.managementUrl,
-            org: this.org,
-            orgId: this.orgId,
-            adminToken: this.adminToken,
-            initialBucket: this.initialBucket,
+            ...connectionOutputs(this),
             namespace: this.namespace,
             serviceName: this.serviceName,
             portForwardCommand: this.portForwardCommand,

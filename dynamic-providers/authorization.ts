@@ -6,6 +6,7 @@ import {
     CheckFailure,
     checkConnection,
     checkId,
+    checkStatus,
     compact,
     connectionKey,
     diffByRules,
@@ -124,17 +125,7 @@ export function checkAuthorization(news: Record<string, unknown>): CheckFailure[
     if (!isUnknown(news.description) && (typeof news.description !== "string" || news.description.trim() === "")) {
         failures.push({ property: "description", reason: "description must say what the token is for (non-empty)" });
     }
-    if (
-        news.status !== undefined &&
-        !isUnknown(news.status) &&
-        news.status !== "active" &&
-        news.status !== "inactive"
-    ) {
-        failures.push({
-            property: "status",
-            reason: `status must be "active" or "inactive"; got ${JSON.stringify(news.status)}`,
-        });
-    }
+    failures.push(...checkStatus(news.status));
     const perms = news.permissions;
     if (!isUnknown(perms) || Array.isArray(perms)) {
         if (!Array.isArray(perms) || perms.length === 0) {

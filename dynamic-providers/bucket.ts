@@ -204,8 +204,11 @@ function needsUpdate(inputs: BucketInputs, b: ApiBucket): boolean {
 }
 
 async function findByName(conn: Connection, orgId: string, name: string): Promise<ApiBucket | undefined> {
-    const list = await callApi(conn, `look up bucket "${name}"`, (a) => a.buckets.getBuckets({ orgID: orgId, name }));
-    return (list.buckets ?? []).find((b) => b.name === name);
+    // InfluxDB answers a name filter that matches nothing with 404 "bucket not found", not an empty list.
+    const list = await callApiOrNotFound(conn, `look up bucket "${name}"`, (a) =>
+        a.buckets.getBuckets({ orgID: orgId, name }),
+    );
+    return (list?.buckets ?? []).find((b) => b.name === name);
 }
 
 async function patchBucket(inputs: BucketInputs, id: string, currentRetentionSeconds: number): Promise<ApiBucket> {

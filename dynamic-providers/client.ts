@@ -1,7 +1,7 @@
 // One HTTP client for every provider: @influxdata/influxdb-client-apis behind readiness, retry and error mapping.
 // Modules are required inside functions so that the serialized providers stay small and hold no client.
 import type { AuthorizationsAPI, BucketsAPI, OrgsAPI, TasksAPI } from "@influxdata/influxdb-client-apis";
-import { mapError, statusOf } from "./errors";
+import { influxApiError, mapError, statusOf } from "./errors";
 import { DEFAULT_RETRY_POLICY, REAL_DEPS, RetryPolicy, withRetry } from "./retry";
 
 /** Connection details as the providers receive them (already unwrapped from secrets by the engine). */
@@ -14,7 +14,7 @@ export interface Connection {
     readonly readyTimeoutSeconds?: number;
     /** Time budget of one operation including retries, in seconds. Default 120. */
     readonly operationTimeoutSeconds?: number;
-    /** Timeout of a single HTTP request, in seconds. Default 30. */
+    /** Timeout of a single HTTP request, in seconds. Default 30. Creates wait up to the operation's budget. */
     readonly requestTimeoutSeconds?: number;
 }
 
@@ -32,14 +32,10 @@ function policyFor(conn: Connection, seconds: number | undefined): RetryPolicy {
     return { ...DEFAULT_RETRY_POLICY, deadlineMs: (seconds ?? DEFAULT_RETRY_POLICY.deadlineMs / 1000) * 1000 };
 }
 
-function apisFor(conn: Connection): Apis {
+function apisFor(conn: Connection, timeoutMs = (conn.requestTimeoutSeconds ?? 30) * 1000): Apis {
     const { InfluxDB } = require("@influxdata/influxdb-client") as typeof import("@influxdata/influxdb-client");
     const apis = require("@influxdata/influxdb-client-apis") as typeof import("@influxdata/influxdb-client-apis");
-    const influx = new InfluxDB({
-        url: conn.url,
-        token: conn.token,
-        timeout: (conn.requestTimeoutSeconds ?? 30) * 1000,
-    });
+    const influx = new InfluxDB({ url: conn.url, token: conn.token, timeout: timeoutMs });
     return {
         buckets: new apis.BucketsAPI(influx),
         tasks: new apis.TasksAPI(influx),
@@ -96,12 +92,25 @@ export async function callApi<T>(
     fn: (apis: Apis) => Promise<T>,
     recover?: (apis: Apis) => Promise<T | undefined>,
 ): Promise<T> {
-    await waitUntilReady(conn);
+    try {
+        await waitUntilReady(conn);
+    } catch (e) {
+        // Name the operation that could not start, not only the readiness check.
+        const ready = mapError(e, operation, conn.url, [conn.token]);
+        throw influxApiError(`${operation} failed: ${ready.message}`, ready.status, ready.code);
+    }
     const apis = apisFor(conn);
+    const policy = policyFor(conn, conn.operationTimeoutSeconds);
+    const started = Date.now();
+    // A create (`recover` given) is not idempotent: a server may still apply a request the client gave up on, after
+    // the retry made another (a duplicate task, an orphan token). So a slow create is waited for, up to the rest of
+    // the operation's budget, rather than abandoned after requestTimeoutSeconds.
+    const attemptApis = () =>
+        recover ? apisFor(conn, Math.max(1000, policy.deadlineMs - (Date.now() - started))) : apis;
     try {
         return await withRetry(
-            () => fn(apis),
-            policyFor(conn, conn.operationTimeoutSeconds),
+            () => fn(attemptApis()),
+            policy,
             REAL_DEPS,
             recover ? () => withRetry(() => recover(apis), policyFor(conn, 60)) : undefined,
         );

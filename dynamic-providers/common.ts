@@ -91,6 +91,14 @@ export function checkId(property: string, value: unknown): CheckFailure[] {
     return [];
 }
 
+/** Validates an optional `active`/`inactive` status; unknown is skipped. */
+export function checkStatus(value: unknown): CheckFailure[] {
+    if (value === undefined || isUnknown(value) || value === "active" || value === "inactive") {
+        return [];
+    }
+    return [{ property: "status", reason: `status must be "active" or "inactive"; got ${JSON.stringify(value)}` }];
+}
+
 /** Deep equality on plain JSON values. */
 export function jsonEqual(a: unknown, b: unknown): boolean {
     return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));

@@ -10,7 +10,7 @@ export interface ConnectionArgs {
     readonly readyTimeoutSeconds?: pulumi.Input<number>;
     /** Time budget of one operation including retries, in seconds. Default 120. */
     readonly operationTimeoutSeconds?: pulumi.Input<number>;
-    /** Timeout of a single HTTP request, in seconds. Default 30. */
+    /** Timeout of a single HTTP request, in seconds. Default 30. Creates wait up to the operation's budget. */
     readonly requestTimeoutSeconds?: pulumi.Input<number>;
 }
 

@@ -6,6 +6,7 @@ import {
     CheckFailure,
     checkConnection,
     checkId,
+    checkStatus,
     compact,
     connectionKey,
     diffByRules,
@@ -52,17 +53,7 @@ export interface TaskOutputs extends TaskInputs {
 /** Validates task inputs offline, including the Flux analyzer's verdict; unknown values are skipped. */
 export async function checkTask(news: Record<string, unknown>): Promise<CheckFailure[]> {
     const failures = [...checkConnection(news.connection), ...checkId("orgId", news.orgId)];
-    if (
-        news.status !== undefined &&
-        !isUnknown(news.status) &&
-        news.status !== "active" &&
-        news.status !== "inactive"
-    ) {
-        failures.push({
-            property: "status",
-            reason: `status must be "active" or "inactive"; got ${JSON.stringify(news.status)}`,
-        });
-    }
+    failures.push(...checkStatus(news.status));
     if (news.description !== undefined && !isUnknown(news.description) && typeof news.description !== "string") {
         failures.push({ property: "description", reason: "description must be a string" });
     }

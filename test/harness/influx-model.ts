@@ -1,6 +1,7 @@
 // The stand-in's data model and the InfluxDB 2.7 rules it reproduces: IDs, tokens, permissions, retention and
 // shard-group durations, bucket names, error bodies and time formatting.
 import * as crypto from "node:crypto";
+import { RESOURCE_TYPES } from "../../dynamic-providers/authorization";
 
 /** An API error the way InfluxDB 2.x encodes it: HTTP status plus `{code, message}` (and maybe more fields). */
 export class ApiError extends Error {
@@ -221,32 +222,8 @@ export function truncateToSecond(date: Date): Date {
 // Permissions (influxdb.Permission.Matches of 2.7)
 // ---------------------------------------------------------------------------------------------------------------
 
-/** Resource types of InfluxDB 2.7 OSS (influxdb.OssResourceTypes). */
-export const OSS_RESOURCE_TYPES: readonly string[] = [
-    "authorizations",
-    "buckets",
-    "dashboards",
-    "orgs",
-    "sources",
-    "tasks",
-    "telegrafs",
-    "users",
-    "variables",
-    "scrapers",
-    "secrets",
-    "labels",
-    "views",
-    "documents",
-    "notificationRules",
-    "notificationEndpoints",
-    "checks",
-    "dbrp",
-    "notebooks",
-    "annotations",
-    "remotes",
-    "replications",
-    "instance",
-];
+/** Resource types of InfluxDB 2.7 OSS (influxdb.OssResourceTypes): the same list the providers accept. */
+export const OSS_RESOURCE_TYPES: readonly string[] = RESOURCE_TYPES;
 
 /** The operator token's permissions: every action on every resource type, in every org. */
 export function operatorPermissions(): Permission[] {
