@@ -299,7 +299,8 @@ export function validateChartValues(
     }
 }
 
-function isPlainObject(v: unknown): v is Record<string, unknown> {
+/** A plain object literal (not an Output, a Promise or an array): a map of chart values to look into. */
+export function isPlainObject(v: unknown): v is Record<string, unknown> {
     return (
         typeof v === "object" &&
         v !== null &&

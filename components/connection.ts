@@ -26,6 +26,21 @@ export interface InfluxConnection {
     readonly readiness: pulumi.Resource[];
 }
 
+/**
+ * Environment variables of Flagsmith that the program sets (the four INFLUXDB_* ones, the database, the secret key,
+ * the task processor mode) or must never set: `USE_POSTGRES_FOR_ANALYTICS` would win over InfluxDB.
+ */
+export const FLAGSMITH_MANAGED_ENV: readonly string[] = [
+    "INFLUXDB_URL",
+    "INFLUXDB_TOKEN",
+    "INFLUXDB_ORG",
+    "INFLUXDB_BUCKET",
+    "DATABASE_URL",
+    "DJANGO_SECRET_KEY",
+    "TASK_RUN_METHOD",
+    "USE_POSTGRES_FOR_ANALYTICS",
+];
+
 /** The four variables Flagsmith's API and task processor read to use InfluxDB for analytics. */
 export interface FlagsmithInfluxEnv {
     /** Internal URL of InfluxDB, with the port. */

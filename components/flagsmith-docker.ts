@@ -3,7 +3,7 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { FlagsmithInfluxEnv } from "./connection";
+import { FLAGSMITH_MANAGED_ENV, FlagsmithInfluxEnv } from "./connection";
 
 /** Flagsmith's unified image (API + bundled frontend), pinned to the app version of chart 0.81.0. */
 export const DEFAULT_FLAGSMITH_IMAGE = "flagsmith/flagsmith:2.227.0";
@@ -17,23 +17,22 @@ export const FLAGSMITH_CONTAINER_PORT = 8000;
 export const POSTGRES_DATABASE = "flagsmith";
 export const POSTGRES_USER = "postgres";
 /** Where the postgres image keeps its cluster (PGDATA for Postgres <= 17). */
+/** Healthcheck of a Flagsmith container (API or task processor), and `wait` until it passes (5 minutes at most). */
+function flagsmithHealth(tests: pulumi.Input<pulumi.Input<string>[]>) {
+    return {
+        healthcheck: { tests, interval: "5s", timeout: "5s", retries: 10, startPeriod: "30s" },
+        wait: true,
+        waitTimeout: 300,
+    };
+}
+
 export const POSTGRES_DATA_PATH = "/var/lib/postgresql/data";
 
 /**
  * Environment variables this component owns on the Flagsmith containers; `extraEnv` may not set them.
  * `USE_POSTGRES_FOR_ANALYTICS` is here because Flagsmith lets it win over InfluxDB: it must never be set.
  */
-export const MANAGED_ENV_NAMES: readonly string[] = [
-    "INFLUXDB_URL",
-    "INFLUXDB_TOKEN",
-    "INFLUXDB_ORG",
-    "INFLUXDB_BUCKET",
-    "DATABASE_URL",
-    "DJANGO_SECRET_KEY",
-    "DJANGO_ALLOWED_HOSTS",
-    "TASK_RUN_METHOD",
-    "USE_POSTGRES_FOR_ANALYTICS",
-];
+export const MANAGED_ENV_NAMES: readonly string[] = [...FLAGSMITH_MANAGED_ENV, "DJANGO_ALLOWED_HOSTS"];
 
 export interface DockerFlagsmithArgs {
     /** InfluxDB settings from the analytics side (INFLUXDB_URL must resolve on `network`; the token is a secret). */
@@ -351,15 +350,7 @@ export class DockerFlagsmith extends pulumi.ComponentResource {
                 networksAdvanced: networks,
                 ports: [{ internal: FLAGSMITH_CONTAINER_PORT, external: apiPort }],
                 restart: "unless-stopped",
-                healthcheck: {
-                    tests: allowedHosts.apply((hosts) => apiHealthCheckCommand(healthCheckHost(hosts))),
-                    interval: "5s",
-                    timeout: "5s",
-                    retries: 10,
-                    startPeriod: "30s",
-                },
-                wait: true,
-                waitTimeout: 300,
+                ...flagsmithHealth(allowedHosts.apply((hosts) => apiHealthCheckCommand(healthCheckHost(hosts)))),
             },
             { ...replaceable, dependsOn: [migrate] },
         );
@@ -374,15 +365,7 @@ export class DockerFlagsmith extends pulumi.ComponentResource {
                 labels: migratedLabel,
                 networksAdvanced: networks,
                 restart: "unless-stopped",
-                healthcheck: {
-                    tests: taskProcessorHealthCheckCommand(),
-                    interval: "5s",
-                    timeout: "5s",
-                    retries: 10,
-                    startPeriod: "30s",
-                },
-                wait: true,
-                waitTimeout: 300,
+                ...flagsmithHealth(taskProcessorHealthCheckCommand()),
             },
             { ...replaceable, dependsOn: [migrate] },
         );

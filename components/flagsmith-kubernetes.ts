@@ -5,8 +5,8 @@ import * as crypto from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { chartKeysFile, validateChartValues } from "./chart-values";
-import { FlagsmithInfluxEnv } from "./connection";
+import { chartKeysFile, isPlainObject, validateChartValues } from "./chart-values";
+import { FLAGSMITH_MANAGED_ENV, FlagsmithInfluxEnv } from "./connection";
 
 /** The chart this component deploys. Pinned: the values are validated against this version's values.yaml. */
 export const FLAGSMITH_CHART = {
@@ -53,16 +53,7 @@ export const MANAGED_VALUE_PATHS: readonly string[] = [
 ];
 
 /** Environment variables the chart derives from the managed values; `extraEnv`/`extraEnvFromSecret` may not set them. */
-export const MANAGED_ENV_NAMES: readonly string[] = [
-    "INFLUXDB_URL",
-    "INFLUXDB_TOKEN",
-    "INFLUXDB_ORG",
-    "INFLUXDB_BUCKET",
-    "DATABASE_URL",
-    "DJANGO_SECRET_KEY",
-    "TASK_RUN_METHOD",
-    "USE_POSTGRES_FOR_ANALYTICS",
-];
+export const MANAGED_ENV_NAMES: readonly string[] = FLAGSMITH_MANAGED_ENV;
 
 /** Pod annotation carrying a hash of the secrets the pods read, so that changing them restarts the pods. */
 export const SECRETS_CHECKSUM_ANNOTATION = "checksum/pulumi-secrets";
@@ -142,17 +133,6 @@ export function flagsmithFullname(releaseName: string): string {
 /** In-cluster URL of the API service the chart creates (`<fullname>-api`, port `service.api.port`). */
 export function flagsmithApiUrl(releaseName: string, namespace: string, port: number): string {
     return `http://${flagsmithFullname(releaseName)}-api.${namespace}.svc.cluster.local:${port}`;
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-    return (
-        typeof v === "object" &&
-        v !== null &&
-        !Array.isArray(v) &&
-        !pulumi.Output.isInstance(v) &&
-        !(v instanceof Promise) &&
-        (Object.getPrototypeOf(v) === Object.prototype || Object.getPrototypeOf(v) === null)
-    );
 }
 
 /** Whether `values` sets `dotted` (or, for a non-object in between, something that would replace it). */
