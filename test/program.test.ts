@@ -290,3 +290,58 @@ describe("the program (index.ts) under mocks", function () {
         }
     });
 });
+
+describe("task checks in the program", function () {
+    it("warns when a script reads or writes a bucket the stack does not declare, naming the task and bucket", async function () {
+        const { checkTasks, planTasks, analyticsBucketNames } = await import("../components/analytics");
+        const extra = {
+            name: "Copy elsewhere",
+            flux: 'option task = {name: "Copy elsewhere", every: 1h}\nfrom(bucket: "default") |> range(start: -1h) |> to(bucket: "archive")\n',
+        };
+        const tasks = planTasks("default", { extra: [extra] });
+        const result = await checkTasks(tasks, Object.values(analyticsBucketNames("default")));
+        assert.deepStrictEqual(result.errors, []);
+        assert.strictEqual(result.warnings.length, 1);
+        assert.match(result.warnings[0], /"Copy elsewhere" uses bucket "archive", which this stack does not declare/);
+    });
+
+    it("rejects a raw task whose option task name differs from its declared name", async function () {
+        const { checkTasks, planTasks } = await import("../components/analytics");
+        const tasks = planTasks("default", {
+            extra: [
+                {
+                    name: "A",
+                    flux: 'option task = {name: "B", every: 1h}\nfrom(bucket: "default") |> range(start: -1h)\n',
+                },
+            ],
+        });
+        const { errors } = await checkTasks(tasks, ["default"]);
+        assert.match(errors.join("\n"), /downsampling task "A": flux: option task name "B" differs from the task name/);
+    });
+
+    it("exports each task's health as refreshed from the server", async function () {
+        const r = await runProgram(program, {
+            config: { platform: "docker" },
+            mocks: programMocks({
+                [TYPES.task]: (a) => ({
+                    taskId: mockId(a.name),
+                    status: "active",
+                    ...(a.name.endsWith("api-1h")
+                        ? { lastRunStatus: "failed", lastRunError: "bucket not found" }
+                        : { lastRunStatus: "success" }),
+                }),
+            }),
+        });
+        const health = (await stackOutputs(r.result)).taskHealth.value as Record<string, Record<string, string>>;
+        assert.deepStrictEqual(health["Downsample API 1h"], {
+            status: "active",
+            lastRunStatus: "failed",
+            lastRunError: "bucket not found",
+        });
+        assert.deepStrictEqual(health["Downsample (API Requests)"], {
+            status: "active",
+            lastRunStatus: "success",
+            lastRunError: "",
+        });
+    });
+});

@@ -3,7 +3,14 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { Authorization, Bucket, Organization, Task } from "../dynamic-providers";
-import { captureDynamicResources, CheckFailedError, Engine, ProviderHost, Props } from "./harness/provider-host";
+import {
+    captureDynamicResources,
+    CheckFailedError,
+    Engine,
+    ProviderHost,
+    Props,
+    UNKNOWN,
+} from "./harness/provider-host";
 import { InfluxStandIn, startTestTarget, TestTarget } from "./harness/influx-standin";
 
 const TYPE = "pulumi-nodejs:dynamic/influxdb:";
@@ -56,6 +63,29 @@ describe("providers through the host against InfluxDB", function () {
     after(async () => {
         await host?.stop();
         await target?.stop();
+    });
+
+    it("a preview with unknown inputs (Check and Diff only) makes zero requests to InfluxDB", async function () {
+        const unknownConnection = { url: UNKNOWN, token: UNKNOWN };
+        for (const type of ["Bucket", "Task", "Authorization", "Organization"]) {
+            const planned = await engine.preview(urnOf(type, `preview-${type}`), {
+                ...inputs(type, type === "Task" ? { flux: UNKNOWN } : {}),
+                connection: unknownConnection,
+                ...(type === "Organization" ? {} : { orgId: UNKNOWN }),
+            });
+            assert.strictEqual(planned, "create", type);
+        }
+        assert.deepStrictEqual(standIn?.requestCounts() ?? {}, {});
+        // And a no-op preview of an existing resource.
+        const name = unique("preview");
+        const urn = urnOf("Bucket", name);
+        await engine.up(urn, inputs("Bucket", { name }));
+        standIn?.resetCounts();
+        assert.strictEqual(await engine.preview(urn, inputs("Bucket", { name })), "same");
+        assert.strictEqual(await engine.preview(urn, inputs("Bucket", { name, description: UNKNOWN })), "update");
+        assert.deepStrictEqual(standIn?.requestCounts() ?? {}, {});
+        assert.ok(!engine.log.some((c) => c.method === "Update" || (c.method === "Create" && c.urn !== urn)));
+        await engine.destroy(urn);
     });
 
     describe("Organization", function () {
