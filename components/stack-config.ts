@@ -4,7 +4,13 @@ import { AnalyticsRetention, DEFAULT_RETENTION, TaskOverride, TaskSettings } fro
 import { bucketNameProblem } from "../dynamic-providers/bucket";
 import { checkPort, parseRetention } from "./connection";
 import { DownsamplingTask } from "./downsampling";
-import { FlagsmithExternalDatabase } from "./flagsmith-kubernetes";
+import { validateChartValues } from "./chart-values";
+import {
+    assertNoManagedValues,
+    FLAGSMITH_CHART_KEYS_FILE,
+    FLAGSMITH_FREE_FORM_VALUES,
+    FlagsmithExternalDatabase,
+} from "./flagsmith-kubernetes";
 import { CONFIG_NAMESPACE, InfluxSettings, influxSettingsFromConfig } from "./influxdb";
 
 /** Where Flagsmith runs, or `none` when it is deployed elsewhere (the stack only exports the variables). */
@@ -219,6 +225,17 @@ function parseFlagsmith(
     }
     if (f.extraValues !== undefined && !isRecord(f.extraValues)) {
         problems.push("flagsmith.extraValues: must be an object of chart values");
+    } else if (platform === "kubernetes" && isRecord(f.extraValues)) {
+        // Checked here as well: KubernetesFlagsmith is built only after InfluxDB and the analytics resources.
+        const extra = f.extraValues;
+        attempt(problems, () => {
+            try {
+                validateChartValues(extra, FLAGSMITH_CHART_KEYS_FILE, { freeForm: FLAGSMITH_FREE_FORM_VALUES });
+                assertNoManagedValues(extra);
+            } catch (err) {
+                throw new Error(`flagsmith.extraValues: ${(err as Error).message}`);
+            }
+        });
     }
     return {
         platform,
