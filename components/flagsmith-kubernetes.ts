@@ -283,8 +283,12 @@ export class KubernetesFlagsmith extends pulumi.ComponentResource {
         const valuesFile = args.chartValuesFile ?? FLAGSMITH_CHART_KEYS_FILE;
         const validationOptions = { freeForm: FLAGSMITH_FREE_FORM_VALUES };
         // Validate the passthrough on its own first, so its errors name the user's keys.
-        validateChartValues(extraValues, valuesFile, validationOptions);
-        assertNoManagedValues(extraValues);
+        try {
+            validateChartValues(extraValues, valuesFile, validationOptions);
+            assertNoManagedValues(extraValues);
+        } catch (err) {
+            throw new Error(`KubernetesFlagsmith "${name}" extraValues: ${(err as Error).message}`);
+        }
         if (args.databaseExternal !== undefined) {
             assertExternalDatabase(args.databaseExternal);
         }
