@@ -296,10 +296,12 @@ export class InfluxAnalytics extends pulumi.ComponentResource {
                 ...common,
                 description: pulumi.interpolate`Flagsmith analytics (${pulumi.getProject()}/${pulumi.getStack()}): write ${names.raw}, read analytics buckets`,
                 permissions: [
-                    { action: "write", resource: { type: "buckets", id: raw.bucketId } },
-                    { action: "read", resource: { type: "buckets", id: raw.bucketId } },
-                    { action: "read", resource: { type: "buckets", id: b15.bucketId } },
-                    { action: "read", resource: { type: "buckets", id: b1h.bucketId } },
+                    // The Pulumi ID (= bucket ID), not the bucketId output: a preview knows the ID of a bucket being
+                    // updated, but not its outputs, so the token would wrongly show as replaced.
+                    { action: "write", resource: { type: "buckets", id: raw.id } },
+                    { action: "read", resource: { type: "buckets", id: raw.id } },
+                    { action: "read", resource: { type: "buckets", id: b15.id } },
+                    { action: "read", resource: { type: "buckets", id: b1h.id } },
                 ],
             },
             child,

@@ -36,11 +36,12 @@ export function lookUpOrgId(
     name: string,
     c: Pick<InfluxConnection, "managementUrl" | "adminToken" | "org" | "readiness" | "server">,
 ): pulumi.Output<string> {
+    // The Pulumi ID is the organization ID; unlike the orgId output, a preview knows it even when the lookup is updated.
     return new Organization(
         `${name}-org`,
         { connection: { url: c.managementUrl, token: c.adminToken }, name: c.org },
         { parent, dependsOn: c.readiness, deletedWith: c.server },
-    ).orgId;
+    ).id;
 }
 
 /** The InfluxConnection outputs, for `registerOutputs`. */

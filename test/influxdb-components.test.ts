@@ -19,7 +19,16 @@ import {
     influxdb2Fullname,
     KubernetesInfluxDB,
 } from "../components/influxdb-kubernetes";
-import { MockArgs, MockOutputs, MockRun, resolveOutputs, runProgram, RunOptions, UNKNOWN } from "./harness/mocks";
+import {
+    MOCK_ID,
+    MockArgs,
+    MockOutputs,
+    MockRun,
+    resolveOutputs,
+    runProgram,
+    RunOptions,
+    UNKNOWN,
+} from "./harness/mocks";
 
 const CONTAINER = "docker:index/container:Container";
 const REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage";
@@ -44,7 +53,8 @@ function mocks(extra: Record<string, MockOutputs> = {}): Record<string, MockOutp
     return {
         [RANDOM_PASSWORD]: (a: MockArgs) => ({ result: a.preview ? UNKNOWN : generated(a.name) }),
         [REMOTE_IMAGE]: (a: MockArgs) => ({ imageId: `sha256:${String(a.inputs.name)}` }),
-        [ORGANIZATION]: (a: MockArgs) => ({ orgId: a.preview ? UNKNOWN : ORG_ID }),
+        // The provider returns the organization ID as the Pulumi ID, and as `orgId`.
+        [ORGANIZATION]: (a: MockArgs) => (a.preview ? { orgId: UNKNOWN } : { orgId: ORG_ID, [MOCK_ID]: ORG_ID }),
         ...extra,
     };
 }

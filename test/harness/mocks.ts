@@ -27,6 +27,13 @@ import * as pulumi from "@pulumi/pulumi";
 /** Put this string in a mocked output to make that property unknown (during a preview), as the engine would. */
 export const UNKNOWN: string = pulumi.runtime.unknownValue;
 
+/**
+ * Reserved key of a mocked output object: the resource's physical ID (as the provider would return it), instead of
+ * the default `<name>-id` (none in previews). Removed from the state. In a preview it models an existing resource,
+ * whose ID the engine knows.
+ */
+export const MOCK_ID = "__mockId";
+
 const SIG_KEY: string = pulumi.runtime.specialSigKey;
 const SECRET_SIG: string = pulumi.runtime.specialSecretSig;
 const RESOURCE_SIG: string = pulumi.runtime.specialResourceSig;
@@ -524,6 +531,10 @@ async function mockState(
         extra = mock;
     }
     const state: Record<string, unknown> = { ...args.rawInputs, ...(extra ?? {}) };
+    delete state[MOCK_ID];
+    if (extra && typeof extra[MOCK_ID] === "string") {
+        Object.defineProperty(state, MOCK_ID, { value: extra[MOCK_ID], enumerable: false });
+    }
     for (const key of additionalSecretOutputs) {
         if (key in state && !isSecretWrapper(state[key])) {
             state[key] = { [SIG_KEY]: SECRET_SIG, value: state[key] };
@@ -558,8 +569,9 @@ function instrumentMonitor(
                     mockArgs(args, rawInputs, stack, preview),
                     req.getAdditionalsecretoutputsList(),
                 );
+                const mockedId = (state as { [MOCK_ID]?: string })[MOCK_ID];
                 return {
-                    id: args.custom && !preview ? `${args.name}-id` : undefined,
+                    id: mockedId ?? (args.custom && !preview ? `${args.name}-id` : undefined),
                     state,
                 } as pulumi.runtime.MockResourceResult;
             } catch (err) {

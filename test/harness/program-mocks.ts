@@ -1,6 +1,6 @@
 // Mocked outputs for every resource type the program registers, shared by the program-level tests.
 import { createHash } from "crypto";
-import { MockArgs, MockOutputs, UNKNOWN } from "./mocks";
+import { MOCK_ID, MockArgs, MockOutputs, UNKNOWN } from "./mocks";
 
 export const TYPES = {
     container: "docker:index/container:Container",
@@ -30,16 +30,22 @@ export const mockToken = (name: string) => `tok-${name}-9fz`;
 const known = (a: MockArgs, outputs: Record<string, unknown>) =>
     Object.fromEntries(Object.entries(outputs).map(([k, v]) => [k, a.preview ? UNKNOWN : v]));
 
+/** Outputs of a resource whose provider returns `id` (no ID in previews: the resource is being created). */
+const withId = (a: MockArgs, id: string, outputs: Record<string, unknown>) =>
+    a.preview ? known(a, outputs) : { ...outputs, [MOCK_ID]: id };
+
 /** Outputs the engine would fill in, per type; unknown in previews. */
 export function programMocks(extra: Record<string, MockOutputs> = {}): Record<string, MockOutputs> {
     return {
         [TYPES.randomPassword]: (a) => known(a, { result: generatedSecret(a.name) }),
         [TYPES.remoteImage]: (a) => known(a, { imageId: `sha256:${mockId(String(a.inputs.name))}` }),
         [TYPES.container]: (a) => (a.inputs.attach === true ? known(a, { exitCode: 0 }) : {}),
-        [TYPES.organization]: (a) => known(a, { orgId: MOCK_ORG_ID }),
-        [TYPES.bucket]: (a) => known(a, { bucketId: mockId(String(a.inputs.name)) }),
-        [TYPES.task]: (a) => known(a, { taskId: mockId(a.name), status: a.inputs.status ?? "active" }),
-        [TYPES.authorization]: (a) => known(a, { authorizationId: mockId(a.name), token: mockToken(a.name) }),
+        // InfluxDB resources: the Pulumi ID is the InfluxDB ID, as the providers return it.
+        [TYPES.organization]: (a) => withId(a, MOCK_ORG_ID, { orgId: MOCK_ORG_ID }),
+        [TYPES.bucket]: (a) => withId(a, mockId(String(a.inputs.name)), { bucketId: mockId(String(a.inputs.name)) }),
+        [TYPES.task]: (a) => withId(a, mockId(a.name), { taskId: mockId(a.name), status: a.inputs.status ?? "active" }),
+        [TYPES.authorization]: (a) =>
+            withId(a, mockId(a.name), { authorizationId: mockId(a.name), token: mockToken(a.name) }),
         ...extra,
     };
 }
