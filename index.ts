@@ -38,6 +38,7 @@ export = async () => {
                 image: f.image,
                 apiPort: f.apiPort,
                 allowedHosts: f.allowedHosts,
+                protectData: f.protectData,
             },
             { dependsOn: [analytics] },
         );

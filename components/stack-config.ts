@@ -31,6 +31,8 @@ export interface FlagsmithSettings {
     readonly database?: FlagsmithExternalDatabase;
     /** Kubernetes: extra chart values, checked against the chart's values file. */
     readonly extraValues?: Record<string, unknown>;
+    /** Docker: protect Flagsmith's Postgres data volume (`protect`); set it on long-lived stacks. Default false. */
+    readonly protectData?: boolean;
 }
 
 /** Everything the program needs, validated. */
@@ -64,6 +66,7 @@ const FLAGSMITH_KEYS = [
     "namespace",
     "database",
     "extraValues",
+    "protectData",
 ];
 
 function isRecord(v: unknown): v is Record<string, unknown> {
@@ -214,6 +217,9 @@ function parseFlagsmith(
             "flagsmith.platform: Flagsmith on Docker joins the InfluxDB container's network; use platform: docker",
         );
     }
+    if (f.protectData !== undefined && typeof f.protectData !== "boolean") {
+        problems.push("flagsmith.protectData: must be true or false");
+    }
     if (f.apiPort !== undefined) {
         attempt(problems, () => checkPort(f.apiPort as number, "flagsmith.apiPort"));
     }
@@ -245,6 +251,7 @@ function parseFlagsmith(
         namespace: f.namespace as string | undefined,
         database: f.database as FlagsmithExternalDatabase | undefined,
         extraValues: f.extraValues as Record<string, unknown> | undefined,
+        protectData: f.protectData as boolean | undefined,
     };
 }
 

@@ -679,5 +679,13 @@ describe("reliability of the analytics resources against the InfluxDB stand-in (
             );
             assert.ok(k8s.resources.filter((x) => x.options.protect).every((x) => x.name.startsWith("influxdb")));
         });
+
+        it("flagsmith.protectData: true protects Flagsmith's Postgres data volume on Docker", async function () {
+            const r = await run({ platform: "docker", flagsmith: { protectData: true } });
+            assert.deepStrictEqual(
+                r.resources.filter((x) => x.options.protect).map((x) => x.name),
+                ["flagsmith-postgres-data"],
+            );
+        });
     });
 });
