@@ -202,40 +202,40 @@ export class InfluxAnalytics extends pulumi.ComponentResource {
         };
         const common = { connection, orgId: influx.orgId };
 
+        const bucketResource = (
+            suffix: string,
+            bucketName: string,
+            retentionSeconds: number,
+            adoptIt: pulumi.Input<boolean>,
+            description: string,
+        ) =>
+            new Bucket(
+                `${name}-${suffix}`,
+                { ...common, name: bucketName, retentionSeconds, adopt: adoptIt, description },
+                child,
+            );
         // The raw bucket usually exists already (first-boot setup creates it): take it over rather than fail.
         const rawAdopt = pulumi.all([adopt, influx.initialBucket]).apply(([a, initial]) => a || initial === bucket);
-        const raw = new Bucket(
-            `${name}-raw`,
-            {
-                ...common,
-                name: names.raw,
-                retentionSeconds: retention.rawSeconds,
-                adopt: rawAdopt,
-                description: "Flagsmith raw analytics (written by Flagsmith)",
-            },
-            child,
+        const raw = bucketResource(
+            "raw",
+            names.raw,
+            retention.rawSeconds,
+            rawAdopt,
+            "Flagsmith raw analytics (written by Flagsmith)",
         );
-        const b15 = new Bucket(
-            `${name}-15m`,
-            {
-                ...common,
-                name: names.downsampled15m,
-                retentionSeconds: retention.downsampled15mSeconds,
-                adopt,
-                description: "Flagsmith analytics downsampled to 15 minutes",
-            },
-            child,
+        const b15 = bucketResource(
+            "15m",
+            names.downsampled15m,
+            retention.downsampled15mSeconds,
+            adopt,
+            "Flagsmith analytics downsampled to 15 minutes",
         );
-        const b1h = new Bucket(
-            `${name}-1h`,
-            {
-                ...common,
-                name: names.downsampled1h,
-                retentionSeconds: retention.downsampled1hSeconds,
-                adopt,
-                description: "Flagsmith analytics downsampled to 1 hour",
-            },
-            child,
+        const b1h = bucketResource(
+            "1h",
+            names.downsampled1h,
+            retention.downsampled1hSeconds,
+            adopt,
+            "Flagsmith analytics downsampled to 1 hour",
         );
         this.buckets = { raw, downsampled15m: b15, downsampled1h: b1h };
         const byName: Record<string, Bucket> = {
@@ -244,8 +244,9 @@ export class InfluxAnalytics extends pulumi.ComponentResource {
             [names.downsampled1h]: b1h,
         };
 
+        const specs = args.tasks ?? planTasks(bucket);
         const tasks: Record<string, Task> = {};
-        for (const spec of args.tasks ?? planTasks(bucket)) {
+        for (const spec of specs) {
             const flux = renderDownsamplingFlux(spec);
             const refs = bucketsReferenced(flux);
             // Created after, and deleted before, the buckets they read and write.
@@ -268,33 +269,28 @@ export class InfluxAnalytics extends pulumi.ComponentResource {
         }
         this.tasks = tasks;
 
-        const backfills: Backfill[] = [];
-        for (const spec of args.backfillRange ? (args.tasks ?? planTasks(bucket)) : []) {
-            if (isRawDownsamplingTask(spec) || spec.status === "inactive") {
-                continue;
-            }
-            const uses = [spec.sourceBucket, spec.destinationBucket]
-                .map((b) => byName[b])
-                .filter((b) => b !== undefined);
-            backfills.push(
-                new Backfill(
-                    `${name}-backfill-${slug(spec.name)}`,
-                    {
-                        ...common,
-                        flux: renderBackfillFlux(spec, args.backfillRange!),
-                        description: `${spec.name} over the last ${args.backfillRange}`,
-                    },
-                    { ...child, dependsOn: [...influx.readiness, ...uses, tasks[spec.name]] },
-                ),
+        // After its task (itself after the buckets it uses); raw-Flux tasks cannot be rewritten for a past range.
+        const range = args.backfillRange;
+        this.backfills = (range ? specs : [])
+            .filter((spec) => !isRawDownsamplingTask(spec) && spec.status !== "inactive")
+            .map(
+                (spec) =>
+                    new Backfill(
+                        `${name}-backfill-${slug(spec.name)}`,
+                        {
+                            ...common,
+                            flux: renderBackfillFlux(spec as DownsamplingTaskSpec, range!),
+                            description: `${spec.name} over the last ${range}`,
+                        },
+                        { ...child, dependsOn: [...influx.readiness, tasks[spec.name]] },
+                    ),
             );
-        }
-        this.backfills = backfills;
 
         this.flagsmithToken = new Authorization(
             `${name}-flagsmith-token`,
             {
                 ...common,
-                description: pulumi.interpolate`Flagsmith analytics (${pulumi.getProject()}/${pulumi.getStack()}): write ${names.raw}, read analytics buckets`,
+                description: `Flagsmith analytics (${pulumi.getProject()}/${pulumi.getStack()}): write ${names.raw}, read analytics buckets`,
                 permissions: [
                     // The Pulumi ID (= bucket ID), not the bucketId output: a preview knows the ID of a bucket being
                     // updated, but not its outputs, so the token would wrongly show as replaced.
