@@ -22,7 +22,7 @@ import {
     stackScopedName,
     validated,
 } from "./connection";
-import { adminCredentials, connectionOutputs, lookUpOrgId } from "./influxdb-common";
+import { adminCredentials, connectionOutputs, FirstBootArgs, lookUpOrgId } from "./influxdb-common";
 
 /** Default image: a pinned 2.x tag (the official image's `latest` is InfluxDB 3). */
 export const DEFAULT_DOCKER_IMAGE = `influxdb:${DEFAULT_INFLUXDB_TAG}`;
@@ -31,7 +31,8 @@ export const INFLUXDB_CONTAINER_PORT = 8086;
 /** DNS alias of the container on its network: Flagsmith reaches it at `http://influxdb:8086`. */
 export const INFLUXDB_NETWORK_ALIAS = "influxdb";
 
-export interface DockerInfluxDBArgs {
+/** First-boot fields reach the image as `DOCKER_INFLUXDB_INIT_*` variables. */
+export interface DockerInfluxDBArgs extends FirstBootArgs {
     /** Image with an InfluxDB 2.x tag. Default `influxdb:2.7.12`. A tag that is not 2.x (e.g. `latest`) is rejected. */
     readonly image?: pulumi.Input<string>;
     /** Host port published for the API (container port 8086). Default 8086; 1-65535; unique per stack on a host. */
@@ -42,27 +43,8 @@ export interface DockerInfluxDBArgs {
     readonly host?: pulumi.Input<string>;
     /** Name of an existing user-defined network to join. Default: a new network `<name>-<stack>`. */
     readonly network?: pulumi.Input<string>;
-    /** Organization created at first boot. Default `influxdata`. Non-empty. */
-    readonly org?: pulumi.Input<string>;
-    /** Bucket created at first boot (Flagsmith's raw bucket). Default `default`. Non-empty. */
-    readonly bucket?: pulumi.Input<string>;
-    /** Retention of that bucket (`30d`, `1w`, `72h`); `0s` = infinite. Default `0s`. At least 1h unless infinite. */
-    readonly retention?: pulumi.Input<string>;
-    /** Admin user created at first boot. Default `admin`. */
-    readonly username?: pulumi.Input<string>;
-    /** Admin password (made secret). Default: generated (32 characters). At least 8 characters. */
-    readonly adminPassword?: pulumi.Input<string>;
-    /** Operator token (made secret). Default: generated (64 characters). */
-    readonly adminToken?: pulumi.Input<string>;
     /** Seconds to wait for the container to become healthy. Default 120; positive. */
     readonly waitTimeout?: pulumi.Input<number>;
-    /**
-     * Protect the data and config volumes and the generated credentials (`protect`), so `pulumi destroy` cannot
-     * delete the data. Default false; set it for long-lived stacks. Plain boolean: resource options are not Inputs.
-     */
-    readonly protectData?: boolean;
-    /** Keep the volumes in Docker when Pulumi deletes them (`retainOnDelete`). Default false. */
-    readonly retainDataOnDelete?: boolean;
 }
 
 /** InfluxDB 2.x in a Docker container. */

@@ -41,7 +41,7 @@ import {
     stackScopedName,
     validated,
 } from "./connection";
-import { adminCredentials, connectionOutputs, lookUpOrgId } from "./influxdb-common";
+import { adminCredentials, connectionOutputs, FirstBootArgs, lookUpOrgId } from "./influxdb-common";
 
 /** The chart: name, pinned version, repository. */
 export const INFLUXDB2_CHART = {
@@ -90,7 +90,16 @@ export interface KubernetesInfluxDBPersistenceArgs {
     readonly storageClass?: pulumi.Input<string>;
 }
 
-export interface KubernetesInfluxDBArgs {
+/**
+ * First-boot fields ({@link FirstBootArgs}) and the chart values they land in (Flagsmith docs' names):
+ * - `org`: `influxdb2.adminUser.organization`
+ * - `bucket`: `influxdb2.adminUser.bucket`
+ * - `username`: `influxdb2.adminUser.user` (spelled `inflxdb2.adminUser.user` in the docs)
+ * - `retention`: `adminUser.retention_policy`
+ * - `adminPassword`, `adminToken`: `influxdb2.adminUser.password` and `.token`, passed through the component's
+ *   Secret (`adminUser.existingSecret`)
+ */
+export interface KubernetesInfluxDBArgs extends FirstBootArgs {
     /** Namespace created for InfluxDB. Default `<name>-<stack>` (DNS label, at most 63 characters). */
     readonly namespace?: pulumi.Input<string>;
     /** Helm release name, at most 53 characters. Default `influxdb`. */
@@ -99,18 +108,6 @@ export interface KubernetesInfluxDBArgs {
     readonly nameOverride?: pulumi.Input<string>;
     /** Image settings (`influxdb2.image.*`). */
     readonly image?: KubernetesInfluxDBImageArgs;
-    /** Organization created at first boot (`influxdb2.adminUser.organization`). Default `influxdata`. Non-empty. */
-    readonly org?: pulumi.Input<string>;
-    /** Bucket created at first boot (`influxdb2.adminUser.bucket`). Default `default`. Non-empty. */
-    readonly bucket?: pulumi.Input<string>;
-    /** Admin user (`influxdb2.adminUser.user`, spelled `inflxdb2.adminUser.user` in the docs). Default `admin`. */
-    readonly username?: pulumi.Input<string>;
-    /** Retention of that bucket (`adminUser.retention_policy`); `0s` = infinite. Default `0s`. At least 1h. */
-    readonly retention?: pulumi.Input<string>;
-    /** Admin password (`influxdb2.adminUser.password`), made secret. Default: generated. At least 8 characters. */
-    readonly adminPassword?: pulumi.Input<string>;
-    /** Operator token (`influxdb2.adminUser.token`), made secret. Default: generated. */
-    readonly adminToken?: pulumi.Input<string>;
     /** Persistence (`influxdb2.persistence.*`). */
     readonly persistence?: KubernetesInfluxDBPersistenceArgs;
     /** Pod resources (`influxdb.resources` in the docs; chart key `resources`). Default none. */
@@ -135,13 +132,6 @@ export interface KubernetesInfluxDBArgs {
     readonly managementUrl?: pulumi.Input<string>;
     /** Seconds Helm waits for the release to be ready. Default 600; positive. */
     readonly timeout?: pulumi.Input<number>;
-    /**
-     * Protect what holds the data (`protect`): the Namespace and the Release (deleting either deletes the PVC), the
-     * admin Secret and generated credentials. Default false; set it for long-lived stacks. Plain boolean.
-     */
-    readonly protectData?: boolean;
-    /** Leave the Namespace and Release in the cluster when Pulumi deletes them (`retainOnDelete`). Default false. */
-    readonly retainDataOnDelete?: boolean;
 }
 
 /**

@@ -667,31 +667,29 @@ function protoEntries<V>(map: ProtoMap<V>): [string, V][] {
     return [...map.entries()];
 }
 
-function recordRegistration(
-    req: RegisterRequest,
+/** What registered and read resources are recorded the same way from (a {@link ReadRequest} has no more). */
+type RecordedRequest = Pick<RegisterRequest, "getType" | "getName" | "getParent" | "getDependenciesList">;
+
+/** What differs between a registration and a read: where the ID comes from, the flags, dependencies and options. */
+type RecordKind = Pick<RecordedResource, "id" | "custom" | "remote" | "read" | "propertyDependencies" | "options">;
+
+function recordResource(
+    req: RecordedRequest,
     resp: UrnResponse,
     rawInputs: Record<string, unknown>,
     state: Record<string, unknown>,
+    kind: RecordKind,
 ): RecordedResource {
     const inputs = unwrap(rawInputs);
     const outputs = unwrap(state);
-    const timeouts = req.getCustomtimeouts();
-    const propertyDependencies: Record<string, string[]> = {};
-    for (const [key, deps] of protoEntries(req.getPropertydependenciesMap())) {
-        propertyDependencies[key] = deps.getUrnsList();
-    }
-    const providers: Record<string, string> = {};
-    for (const [pkg, ref] of protoEntries(req.getProvidersMap())) {
-        providers[pkg] = providerUrn(ref) ?? ref;
-    }
     return {
         type: req.getType(),
         name: req.getName(),
         urn: resp.getUrn(),
-        id: resp.getId?.() || undefined,
-        custom: req.getCustom(),
-        remote: req.getRemote(),
-        read: false,
+        id: kind.id,
+        custom: kind.custom,
+        remote: kind.remote,
+        read: kind.read,
         parent: req.getParent() || undefined,
         inputs: inputs.value as Record<string, unknown>,
         secretInputs: inputs.secrets,
@@ -703,6 +701,31 @@ function recordRegistration(
         rawOutputs: state,
         dependsOn: [],
         dependencies: req.getDependenciesList(),
+        propertyDependencies: kind.propertyDependencies,
+        options: kind.options,
+    };
+}
+
+function recordRegistration(
+    req: RegisterRequest,
+    resp: UrnResponse,
+    rawInputs: Record<string, unknown>,
+    state: Record<string, unknown>,
+): RecordedResource {
+    const timeouts = req.getCustomtimeouts();
+    const propertyDependencies: Record<string, string[]> = {};
+    for (const [key, deps] of protoEntries(req.getPropertydependenciesMap())) {
+        propertyDependencies[key] = deps.getUrnsList();
+    }
+    const providers: Record<string, string> = {};
+    for (const [pkg, ref] of protoEntries(req.getProvidersMap())) {
+        providers[pkg] = providerUrn(ref) ?? ref;
+    }
+    return recordResource(req, resp, rawInputs, state, {
+        id: resp.getId?.() || undefined,
+        custom: req.getCustom(),
+        remote: req.getRemote(),
+        read: false,
         propertyDependencies,
         options: {
             protect: req.hasProtect === undefined || req.hasProtect() ? req.getProtect() : undefined,
@@ -724,36 +747,21 @@ function recordRegistration(
                       }
                     : undefined,
         },
-    };
+    });
 }
 
+/** A `Resource.get`: always custom, never remote, the requested ID, no property dependencies, fewer options. */
 function recordRead(
     req: ReadRequest,
     resp: UrnResponse,
     rawInputs: Record<string, unknown>,
     state: Record<string, unknown>,
 ): RecordedResource {
-    const inputs = unwrap(rawInputs);
-    const outputs = unwrap(state);
-    return {
-        type: req.getType(),
-        name: req.getName(),
-        urn: resp.getUrn(),
+    return recordResource(req, resp, rawInputs, state, {
         id: req.getId(),
         custom: true,
         remote: false,
         read: true,
-        parent: req.getParent() || undefined,
-        inputs: inputs.value as Record<string, unknown>,
-        secretInputs: inputs.secrets,
-        unknownInputs: inputs.unknowns,
-        rawInputs,
-        outputs: outputs.value as Record<string, unknown>,
-        secretOutputs: outputs.secrets,
-        unknownOutputs: outputs.unknowns,
-        rawOutputs: state,
-        dependsOn: [],
-        dependencies: req.getDependenciesList(),
         propertyDependencies: {},
         options: {
             additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
@@ -762,7 +770,7 @@ function recordRead(
             provider: providerUrn(req.getProvider()),
             providers: {},
         },
-    };
+    });
 }
 
 function componentOutputsOf(
