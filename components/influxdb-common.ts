@@ -3,7 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { Organization } from "../dynamic-providers/organization";
-import { checkNonEmpty, InfluxConnection, validated } from "./connection";
+import { checkNonEmpty, InfluxConnection, parseRetention, validated } from "./connection";
 
 /**
  * First-boot setup and data protection, shared by the deployed implementations (Docker, Kubernetes). The setup runs
@@ -59,6 +59,16 @@ export function adminCredentials(
         ? pulumi.secret(validated(args.adminToken, (v) => checkNonEmpty(v, `${label} adminToken`, "operator token")))
         : generated("admin-token", 64);
     return { password, token };
+}
+
+/** The first-boot settings with their defaults, each checked when known (the message names `label` and the field). */
+export function firstBootSettings(args: FirstBootArgs, label: string) {
+    return {
+        org: validated(args.org ?? "influxdata", (v) => checkNonEmpty(v, `${label} org`, "organization")),
+        bucket: validated(args.bucket ?? "default", (v) => checkNonEmpty(v, `${label} bucket`, "bucket")),
+        username: validated(args.username ?? "admin", (v) => checkNonEmpty(v, `${label} username`, "user")),
+        retention: validated(args.retention ?? "0s", (v) => parseRetention(v, `${label} retention`)),
+    };
 }
 
 /** Resolves the organization's ID through the API once the server is ready. */

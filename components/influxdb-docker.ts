@@ -14,15 +14,13 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import {
     checkInflux2Image,
-    checkNonEmpty,
     checkPort,
     DEFAULT_INFLUXDB_TAG,
     InfluxConnection,
-    parseRetention,
     stackScopedName,
     validated,
 } from "./connection";
-import { adminCredentials, connectionOutputs, FirstBootArgs, lookUpOrgId } from "./influxdb-common";
+import { adminCredentials, firstBootSettings, connectionOutputs, FirstBootArgs, lookUpOrgId } from "./influxdb-common";
 
 /** Default image: a pinned 2.x tag (the official image's `latest` is InfluxDB 3). */
 export const DEFAULT_DOCKER_IMAGE = `influxdb:${DEFAULT_INFLUXDB_TAG}`;
@@ -74,10 +72,7 @@ export class DockerInfluxDB extends pulumi.ComponentResource implements InfluxCo
                 throw new Error(`${label} waitTimeout: must be a positive number of seconds, got ${v}.`);
             }
         });
-        const org = validated(args.org ?? "influxdata", (v) => checkNonEmpty(v, `${label} org`, "organization"));
-        const bucket = validated(args.bucket ?? "default", (v) => checkNonEmpty(v, `${label} bucket`, "bucket"));
-        const username = validated(args.username ?? "admin", (v) => checkNonEmpty(v, `${label} username`, "user"));
-        const retention = validated(args.retention ?? "0s", (v) => parseRetention(v, `${label} retention`));
+        const { org, bucket, username, retention } = firstBootSettings(args, label);
         const dataOpts = { parent: this, protect: args.protectData ?? false, retainOnDelete: args.retainDataOnDelete };
         const base = stackScopedName(name);
         const labels = [

@@ -30,18 +30,17 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { chartKeysFile, validateChartValues } from "./chart-values";
+import { chartKeysFile, isPlainObject, validateChartValues } from "./chart-values";
+import { compact } from "../dynamic-providers/common";
 import {
     checkHttpUrl,
     checkInflux2Tag,
-    checkNonEmpty,
     DEFAULT_INFLUXDB_TAG,
     InfluxConnection,
-    parseRetention,
     stackScopedName,
     validated,
 } from "./connection";
-import { adminCredentials, connectionOutputs, FirstBootArgs, lookUpOrgId } from "./influxdb-common";
+import { adminCredentials, firstBootSettings, connectionOutputs, FirstBootArgs, lookUpOrgId } from "./influxdb-common";
 
 /** The chart: name, pinned version, repository. */
 export const INFLUXDB2_CHART = {
@@ -197,10 +196,7 @@ export class KubernetesInfluxDB extends pulumi.ComponentResource implements Infl
         });
         const nameOverride = args.nameOverride ?? "influxdb";
         const tag = validated(args.image?.tag ?? DEFAULT_INFLUXDB_TAG, (v) => checkInflux2Tag(v, `${label} image.tag`));
-        const org = validated(args.org ?? "influxdata", (v) => checkNonEmpty(v, `${label} org`, "organization"));
-        const bucket = validated(args.bucket ?? "default", (v) => checkNonEmpty(v, `${label} bucket`, "bucket"));
-        const username = validated(args.username ?? "admin", (v) => checkNonEmpty(v, `${label} username`, "user"));
-        const retention = validated(args.retention ?? "0s", (v) => parseRetention(v, `${label} retention`));
+        const { org, bucket, username, retention } = firstBootSettings(args, label);
         const size = args.persistence?.size;
         const managementUrl = validated(args.managementUrl ?? `http://localhost:${INFLUXDB_SERVICE_PORT}`, (v) =>
             checkHttpUrl(v, `${label} managementUrl`),
@@ -318,15 +314,6 @@ export class KubernetesInfluxDB extends pulumi.ComponentResource implements Infl
             adminSecretName: this.adminSecretName,
         });
     }
-}
-
-/** Drop undefined entries (so unset arguments leave the chart's defaults). */
-function compact(obj: Record<string, unknown>): Record<string, unknown> {
-    return Object.fromEntries(Object.entries(obj).filter(([, v]) => v !== undefined));
-}
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-    return typeof v === "object" && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 }
 
 /** Merge `extra` into `base` (plain objects merged key by key, anything else replaced). */
