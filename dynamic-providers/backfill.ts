@@ -71,7 +71,7 @@ const backfillProvider = influxProvider<BackfillInputs, BackfillOutputs>({
     check: checkBackfill,
     diff: diffBackfill,
     create: runBackfill,
-    update: async (_id, olds, news) => ({ ...news, ranAt: olds.ranAt }),
+    update: async (_id, olds, news) => compact({ ...news, ranAt: olds.ranAt }),
 });
 
 /** Runs a Flux query once (a backfill); see the file header for idempotence. */
