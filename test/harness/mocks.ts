@@ -558,26 +558,31 @@ function instrumentMonitor(
     monitor.newUrn = (parent, type, name) =>
         originalNewUrn(parent && parentType(parent) === STACK_TYPE ? "" : parent, type, name);
 
+    /** The mocked state of a registration or read; a mock's error is recorded for the run, then rethrown. */
+    const stateOf = async (
+        args: pulumi.runtime.MockResourceArgs,
+        rawInputs: Record<string, unknown>,
+        additionalSecretOutputs: string[],
+    ): Promise<Record<string, unknown>> => {
+        try {
+            return await mockState(options, mockArgs(args, rawInputs, stack, preview), additionalSecretOutputs);
+        } catch (err) {
+            rec.errors.push(err);
+            throw err;
+        }
+    };
+
     const originalRegister = monitor.registerResource;
     monitor.registerResource = function (req: RegisterRequest, cb: Callback) {
         const rawInputs = req.getObject()?.toJavaScript() ?? {};
         let state: Record<string, unknown> = {};
         const shim = withMocks(monitor, async (args) => {
-            try {
-                state = await mockState(
-                    options,
-                    mockArgs(args, rawInputs, stack, preview),
-                    req.getAdditionalsecretoutputsList(),
-                );
-                const mockedId = (state as { [MOCK_ID]?: string })[MOCK_ID];
-                return {
-                    id: mockedId ?? (args.custom && !preview ? `${args.name}-id` : undefined),
-                    state,
-                } as pulumi.runtime.MockResourceResult;
-            } catch (err) {
-                rec.errors.push(err);
-                throw err;
-            }
+            state = await stateOf(args, rawInputs, req.getAdditionalsecretoutputsList());
+            const mockedId = (state as { [MOCK_ID]?: string })[MOCK_ID];
+            return {
+                id: mockedId ?? (args.custom && !preview ? `${args.name}-id` : undefined),
+                state,
+            } as pulumi.runtime.MockResourceResult;
         });
         return originalRegister.call(shim, req, (err, resp) => {
             if (!err && resp) {
@@ -596,17 +601,8 @@ function instrumentMonitor(
         const rawInputs = req.getProperties()?.toJavaScript() ?? {};
         let state: Record<string, unknown> = {};
         const shim = withMocks(monitor, async (args) => {
-            try {
-                state = await mockState(
-                    options,
-                    mockArgs(args, rawInputs, stack, preview),
-                    req.getAdditionalsecretoutputsList(),
-                );
-                return { id: args.id, state } as pulumi.runtime.MockResourceResult;
-            } catch (err) {
-                rec.errors.push(err);
-                throw err;
-            }
+            state = await stateOf(args, rawInputs, req.getAdditionalsecretoutputsList());
+            return { id: args.id, state } as pulumi.runtime.MockResourceResult;
         });
         return originalRead.call(shim, req, (err, resp) => {
             if (!err && resp) {
