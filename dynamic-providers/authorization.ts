@@ -15,6 +15,7 @@ import {
     jsonEqual,
 } from "./common";
 import { InfluxResourceArgs, influxProvider, influxResourceOptions, influxResourceProps } from "./resource";
+import { providerStub } from "./stub";
 
 export type PermissionAction = "read" | "write";
 
@@ -281,7 +282,7 @@ export async function deleteAuthorization(id: string, props: AuthorizationOutput
     );
 }
 
-const authorizationProvider = influxProvider<AuthorizationInputs, AuthorizationOutputs>({
+export const authorizationProvider = influxProvider<AuthorizationInputs, AuthorizationOutputs>({
     check: checkAuthorization,
     normalize: normalizeAuthorizationInputs,
     diff: diffAuthorization,
@@ -304,7 +305,7 @@ export class Authorization extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: AuthorizationArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            authorizationProvider,
+            providerStub("Authorization"),
             name,
             influxResourceProps(args, ["authorizationId", "token"]),
             influxResourceOptions(opts, ["token"]),

@@ -6,6 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { callApi, Connection } from "./client";
 import { checkConnection, checkId, compact, connectionKey, diffByRules, DiffRule, isUnknown } from "./common";
 import { InfluxResourceArgs, influxProvider, influxResourceOptions, influxResourceProps } from "./resource";
+import { providerStub } from "./stub";
 import { analyzeFlux } from "./flux-analyzer";
 
 /** Arguments of a Backfill. */
@@ -67,7 +68,7 @@ async function runBackfill(i: BackfillInputs): Promise<{ id: string; outs: Backf
 
 // Read keeps the state as is (a query leaves nothing to read); delete is not given (the backfilled points belong to
 // the downsampled bucket).
-const backfillProvider = influxProvider<BackfillInputs, BackfillOutputs>({
+export const backfillProvider = influxProvider<BackfillInputs, BackfillOutputs>({
     check: checkBackfill,
     diff: diffBackfill,
     create: runBackfill,
@@ -81,7 +82,7 @@ export class Backfill extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: BackfillArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            backfillProvider,
+            providerStub("Backfill"),
             name,
             influxResourceProps(args, ["ranAt"]),
             influxResourceOptions(opts),

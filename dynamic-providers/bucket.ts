@@ -13,6 +13,7 @@ import {
     isUnknown,
 } from "./common";
 import { InfluxResourceArgs, influxProvider, influxResourceOptions, influxResourceProps } from "./resource";
+import { providerStub } from "./stub";
 
 /** Arguments of a Bucket. */
 export interface BucketArgs extends InfluxResourceArgs {
@@ -317,7 +318,7 @@ export async function deleteBucket(id: string, props: BucketOutputs): Promise<vo
     );
 }
 
-const bucketProvider = influxProvider<BucketInputs, BucketOutputs>({
+export const bucketProvider = influxProvider<BucketInputs, BucketOutputs>({
     check: checkBucket,
     normalize: normalizeBucketInputs,
     diff: diffBucket,
@@ -344,7 +345,7 @@ export class Bucket extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: BucketArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            bucketProvider,
+            providerStub("Bucket"),
             name,
             influxResourceProps(args, ["bucketId", "createdAt"]),
             influxResourceOptions(opts),

@@ -4,6 +4,7 @@ import { callApi, callApiOrNotFound, Connection } from "./client";
 import { checkConnection, compact, connectionKey, diffByRules, DiffRule, isUnknown } from "./common";
 import { ConnectionArgs } from "./connection";
 import { influxProvider, influxResourceOptions, influxResourceProps } from "./resource";
+import { providerStub } from "./stub";
 
 export { ConnectionArgs } from "./connection";
 
@@ -75,7 +76,7 @@ async function readOrganization(
 }
 
 // Delete is not given: the organization is not owned by this stack.
-const organizationProvider = influxProvider<OrganizationInputs, OrganizationOutputs>({
+export const organizationProvider = influxProvider<OrganizationInputs, OrganizationOutputs>({
     check: checkOrganization,
     diff: (olds, news) => diffByRules(olds, news, ORG_RULES),
     create: resolve,
@@ -92,7 +93,7 @@ export class Organization extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: OrganizationArgs, opts?: pulumi.CustomResourceOptions) {
         super(
-            organizationProvider,
+            providerStub("Organization"),
             name,
             influxResourceProps(args, ["orgId"]),
             influxResourceOptions(opts),

@@ -14,6 +14,7 @@ import {
     isUnknown,
 } from "./common";
 import { InfluxResourceArgs, influxProvider, influxResourceOptions, influxResourceProps } from "./resource";
+import { providerStub } from "./stub";
 import { analyzeFlux, parseTaskOption } from "./flux-analyzer";
 
 export type TaskStatus = "active" | "inactive";
@@ -215,7 +216,7 @@ export async function deleteTask(id: string, props: TaskOutputs): Promise<void> 
     );
 }
 
-const taskProvider = influxProvider<TaskInputs, TaskOutputs>({
+export const taskProvider = influxProvider<TaskInputs, TaskOutputs>({
     check: checkTask,
     normalize: normalizeTaskInputs,
     diff: diffTask,
@@ -257,6 +258,13 @@ export class Task extends pulumi.dynamic.Resource {
             "lastRunError",
             "latestCompleted",
         ];
-        super(taskProvider, name, influxResourceProps(args, outputs), influxResourceOptions(opts), "influxdb", "Task");
+        super(
+            providerStub("Task"),
+            name,
+            influxResourceProps(args, outputs),
+            influxResourceOptions(opts),
+            "influxdb",
+            "Task",
+        );
     }
 }

@@ -2,6 +2,7 @@
 // Check and Diff only, offline. Bad input is rejected with the field named; unknowns are skipped.
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
+import * as os from "os";
 import { Authorization, Bucket, Organization, Task } from "../dynamic-providers";
 import {
     captureDynamicResources,
@@ -42,12 +43,38 @@ describe("providers through the host: previews are offline", function () {
     });
     after(async () => host?.stop());
 
-    it("serializes each provider without the token or a client", function () {
+    it("serializes each provider as a stub of at most 4 KiB, without the token, a client or the implementation", function () {
+        assert.deepStrictEqual(Object.keys(inputs).sort(), ["Authorization", "Bucket", "Organization", "Task"]);
         for (const [type, i] of Object.entries(inputs)) {
             const code = i.__provider as string;
             assert.strictEqual(typeof code, "string", type);
+            assert.ok(code.length <= 4096, `${type} provider code is ${code.length} bytes`);
+            assert.match(code, new RegExp(`kind: "${type}"`), type);
             assert.ok(!code.includes("offline-token-value"), `${type} provider code contains the token`);
-            assert.ok(!/new InfluxDB\(\{[^}]*token: "/.test(code), `${type} provider captured a client`);
+            assert.ok(
+                !/new InfluxDB|callApi|retentionRules|analyzeFlux/.test(code),
+                `${type} captured its implementation`,
+            );
+        }
+    });
+
+    it("serializes the same stub for every resource of a kind, whatever its inputs", async function () {
+        const connection = { url: "http://127.0.0.1:10", token: pulumi.secret("another-token") };
+        const [other] = await captureDynamicResources(() => {
+            new Bucket("other", { connection, orgId: "fedcba9876543210", name: "z", description: "other" });
+        });
+        assert.strictEqual(other.inputs.__provider, inputs.Bucket.__provider);
+    });
+
+    it("fails with a message naming the program directory when the plugin runs elsewhere", async function () {
+        const stray = await ProviderHost.start({ cwd: os.tmpdir() });
+        try {
+            await assert.rejects(
+                new Engine(stray).preview(urn("Bucket", "b"), inputs.Bucket),
+                /cannot load the InfluxDB providers \(\.\/dynamic-providers\/host\) from .*program's directory/,
+            );
+        } finally {
+            await stray.stop();
         }
     });
 

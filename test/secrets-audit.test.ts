@@ -640,10 +640,10 @@ describe("secrets audit: no generated password or token is persisted or shown in
                 "error of delete while down: gRPC details",
                 "the plugin's stdout/stderr",
             ]);
-            // The serialized code is searched for real: it holds the provider's own text.
+            // The serialized code is searched for real: it holds the stub's own text.
             // (The state's inputs and outputs carry it too, and are searched with it.)
             assert.deepStrictEqual(
-                exposure.find(new Map([["code", "everySeconds"]])).map((h) => h.replace(/urn:\S+/, "<urn>")),
+                exposure.find(new Map([["code", "dynamic-providers/host"]])).map((h) => h.replace(/urn:\S+/, "<urn>")),
                 [
                     "code in state after create: inputs of <urn>",
                     "code in state after create: outputs of <urn>",
