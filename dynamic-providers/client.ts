@@ -1,7 +1,7 @@
 // One HTTP client for every provider: @influxdata/influxdb-client-apis behind readiness, retry and error mapping.
 // Modules are required inside functions so that the serialized providers stay small and hold no client.
 import type { AuthorizationsAPI, BucketsAPI, OrgsAPI, TasksAPI } from "@influxdata/influxdb-client-apis";
-import { influxApiError, mapError, statusOf } from "./errors";
+import { mapError, statusOf } from "./errors";
 import { DEFAULT_RETRY_POLICY, REAL_DEPS, RetryPolicy, withRetry } from "./retry";
 
 /** Connection details as the providers receive them (already unwrapped from secrets by the engine). */
@@ -10,7 +10,7 @@ export interface Connection {
     readonly url: string;
     /** API token. */
     readonly token: string;
-    /** How long to wait for `/health` to pass before the first call, in seconds. Default 120. */
+    /** How long the first call may wait for the server to come up (refused, 503), in seconds. Default 120. */
     readonly readyTimeoutSeconds?: number;
     /** Time budget of one operation including retries, in seconds. Default 120. */
     readonly operationTimeoutSeconds?: number;
@@ -51,34 +51,15 @@ function apisFor(conn: Connection, timeoutMs = (conn.requestTimeoutSeconds ?? 30
 }
 
 /**
- * Waits until `GET /health` passes (InfluxDB on Docker answers only after its first-boot setup). Checked once per
- * URL per provider process.
+ * URLs that answered in this plugin process. Until a URL has answered, its calls may wait for the server to come up
+ * (`readyTimeoutSeconds`, polling at most every second) instead of a separate health check: a request that reaches
+ * no server is refused before anything is applied, so retrying the real call costs no extra round trip.
  */
-export async function waitUntilReady(conn: Connection): Promise<void> {
-    // Process-wide cache (not module state: this code is serialized into the provider). Symbols do not serialize.
-    const g = globalThis as unknown as { __flagsmithInfluxReadyUrls?: Set<string> };
-    const ready = (g.__flagsmithInfluxReadyUrls ??= new Set<string>());
-    if (ready.has(conn.url)) {
-        return;
-    }
-    const { InfluxDB } = require("@influxdata/influxdb-client") as typeof import("@influxdata/influxdb-client");
-    const { HealthAPI } =
-        require("@influxdata/influxdb-client-apis") as typeof import("@influxdata/influxdb-client-apis");
-    const health = new HealthAPI(new InfluxDB({ url: conn.url, timeout: 5000 }));
-    try {
-        await withRetry(
-            async () => {
-                const h = await health.getHealth();
-                if (h.status !== "pass") {
-                    throw Object.assign(new Error(`health is ${h.status}: ${h.message ?? ""}`), { statusCode: 503 });
-                }
-            },
-            policyFor(conn, conn.readyTimeoutSeconds),
-        );
-    } catch (e) {
-        throw mapError(e, "waiting for InfluxDB to become ready (GET /health)", conn.url, [conn.token]);
-    }
-    ready.add(conn.url);
+const answered: string[] = [];
+
+/** Forgets which servers answered (tests). */
+export function resetReadiness(): void {
+    answered.length = 0;
 }
 
 /**
@@ -92,31 +73,44 @@ export async function callApi<T>(
     fn: (apis: Apis) => Promise<T>,
     recover?: (apis: Apis) => Promise<T | undefined>,
 ): Promise<T> {
-    try {
-        await waitUntilReady(conn);
-    } catch (e) {
-        // Name the operation that could not start, not only the readiness check.
-        const ready = mapError(e, operation, conn.url, [conn.token]);
-        throw influxApiError(`${operation} failed: ${ready.message}`, ready.status, ready.code);
-    }
     const apis = apisFor(conn);
-    const policy = policyFor(conn, conn.operationTimeoutSeconds);
+    const operationSeconds = conn.operationTimeoutSeconds ?? DEFAULT_RETRY_POLICY.deadlineMs / 1000;
+    // The first call to a server that has not answered yet may wait for it to come up (e.g. first-boot setup).
+    const seconds = answered.includes(conn.url)
+        ? operationSeconds
+        : Math.max(operationSeconds, conn.readyTimeoutSeconds ?? DEFAULT_RETRY_POLICY.deadlineMs / 1000);
+    const policy = policyFor(conn, seconds);
     const started = Date.now();
     // A create (`recover` given) is not idempotent: a server may still apply a request the client gave up on, after
     // the retry made another (a duplicate task, an orphan token). So a slow create is waited for, up to the rest of
     // the operation's budget, rather than abandoned after requestTimeoutSeconds.
     const attemptApis = () =>
         recover ? apisFor(conn, Math.max(1000, policy.deadlineMs - (Date.now() - started))) : apis;
+    const attempt = async () => {
+        try {
+            return await fn(attemptApis());
+        } catch (e) {
+            const status = statusOf(e);
+            if (status !== undefined && status !== 503) markAnswered(conn.url);
+            throw e;
+        }
+    };
     try {
-        return await withRetry(
-            () => fn(attemptApis()),
+        const result = await withRetry(
+            attempt,
             policy,
             REAL_DEPS,
             recover ? () => withRetry(() => recover(apis), policyFor(conn, 60)) : undefined,
         );
+        markAnswered(conn.url);
+        return result;
     } catch (e) {
         throw mapError(e, operation, conn.url, [conn.token]);
     }
+}
+
+function markAnswered(url: string): void {
+    if (!answered.includes(url)) answered.push(url);
 }
 
 /** True when the error is a 404 from the server (also through a mapped error). */

@@ -9,9 +9,19 @@ export interface RetryPolicy {
     readonly maxDelayMs: number;
     /** Total time budget for the operation including all retries, in milliseconds. */
     readonly deadlineMs: number;
+    /**
+     * Largest delay while the server is not up yet (connection refused, 503), in milliseconds: how long the first
+     * call may lag behind InfluxDB becoming ready. A server's Retry-After still wins.
+     */
+    readonly pollIntervalMs: number;
 }
 
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { baseDelayMs: 250, maxDelayMs: 10_000, deadlineMs: 120_000 };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+    baseDelayMs: 250,
+    maxDelayMs: 10_000,
+    deadlineMs: 120_000,
+    pollIntervalMs: 1000,
+};
 
 /** What a failure means for the retry loop. */
 export interface Classification {
@@ -21,6 +31,8 @@ export interface Classification {
     readonly maybeApplied: boolean;
     /** Delay the server asked for (Retry-After), in milliseconds. */
     readonly retryAfterMs?: number;
+    /** The server is not up yet (refused, 503): poll at `pollIntervalMs` rather than back off further. */
+    readonly notReady?: boolean;
 }
 
 // An array, not a Set: Pulumi cannot serialize a Set into the provider code.
@@ -82,6 +94,7 @@ export function classifyError(error: unknown, nowMs = Date.now()): Classificatio
                 retryable: true,
                 maybeApplied: true,
                 retryAfterMs: parseRetryAfter(e.headers?.["retry-after"], nowMs),
+                ...(status === 503 ? { notReady: true } : {}),
             };
         }
         return { retryable: false, maybeApplied: false };
@@ -89,8 +102,8 @@ export function classifyError(error: unknown, nowMs = Date.now()): Classificatio
     const cause = (e.cause ?? {}) as ErrorLike;
     const code = e.code ?? cause.code;
     if (code === "ECONNREFUSED") {
-        // Nothing reached the server.
-        return { retryable: true, maybeApplied: false };
+        // Nothing reached the server: it is not listening (yet).
+        return { retryable: true, maybeApplied: false, notReady: true };
     }
     if ((code !== undefined && NETWORK_CODES.includes(code)) || e.name === "RequestTimedOutError") {
         return { retryable: true, maybeApplied: true };
@@ -101,9 +114,19 @@ export function classifyError(error: unknown, nowMs = Date.now()): Classificatio
     return { retryable: false, maybeApplied: false };
 }
 
-/** Backoff before attempt `attempt + 1` (attempt counts from 0): exponential, full jitter, Retry-After as a floor. */
-export function backoffDelay(attempt: number, policy: RetryPolicy, random: number, retryAfterMs?: number): number {
-    const exp = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
+/**
+ * Backoff before attempt `attempt + 1` (attempt counts from 0): exponential, full jitter, Retry-After as a floor;
+ * at most `pollIntervalMs` while the server is not up yet.
+ */
+export function backoffDelay(
+    attempt: number,
+    policy: RetryPolicy,
+    random: number,
+    retryAfterMs?: number,
+    notReady = false,
+): number {
+    const cap = notReady ? Math.min(policy.maxDelayMs, policy.pollIntervalMs) : policy.maxDelayMs;
+    const exp = Math.min(cap, policy.baseDelayMs * 2 ** attempt);
     const jittered = exp / 2 + (exp / 2) * random;
     return Math.round(retryAfterMs !== undefined ? Math.max(retryAfterMs, jittered) : jittered);
 }
@@ -151,7 +174,7 @@ export async function withRetry<T>(
             if (!c.retryable) {
                 throw error;
             }
-            const delay = backoffDelay(attempt, policy, deps.random(), c.retryAfterMs);
+            const delay = backoffDelay(attempt, policy, deps.random(), c.retryAfterMs, c.notReady);
             const elapsed = deps.now() - start;
             if (elapsed + delay > policy.deadlineMs) {
                 const message = `gave up after ${attempt + 1} attempt(s) in ${Math.round(elapsed / 1000)}s (deadline ${Math.round(policy.deadlineMs / 1000)}s)`;

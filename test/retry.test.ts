@@ -38,6 +38,8 @@ describe("retry policy", () => {
         });
         assert.strictEqual(classifyError(httpError(503)).retryable, true);
         assert.strictEqual(classifyError(httpError(503)).maybeApplied, true);
+        assert.strictEqual(classifyError(httpError(503)).notReady, true);
+        assert.strictEqual(classifyError(httpError(500)).notReady, undefined);
         for (const s of [400, 401, 403, 404, 409, 422]) {
             assert.strictEqual(classifyError(httpError(s)).retryable, false, `status ${s}`);
         }
@@ -52,6 +54,7 @@ describe("retry policy", () => {
         assert.deepStrictEqual(classifyError(Object.assign(new Error("x"), { code: "ECONNREFUSED" })), {
             retryable: true,
             maybeApplied: false,
+            notReady: true,
         });
         assert.deepStrictEqual(classifyError(Object.assign(new Error("x"), { code: "ECONNRESET" })), {
             retryable: true,
@@ -72,12 +75,32 @@ describe("retry policy", () => {
     });
 
     it("backs off exponentially with jitter, capped, with Retry-After as a floor", () => {
-        const p = { baseDelayMs: 100, maxDelayMs: 1000, deadlineMs: 10_000 };
+        const p = { baseDelayMs: 100, maxDelayMs: 1000, deadlineMs: 10_000, pollIntervalMs: 1000 };
         assert.strictEqual(backoffDelay(0, p, 0), 50);
         assert.strictEqual(backoffDelay(0, p, 1), 100);
         assert.strictEqual(backoffDelay(3, p, 1), 800);
         assert.strictEqual(backoffDelay(10, p, 1), 1000);
         assert.strictEqual(backoffDelay(0, p, 1, 5000), 5000);
+    });
+
+    it("polls at most every pollIntervalMs while the server is not up yet, unless it asks for longer", () => {
+        assert.strictEqual(backoffDelay(10, DEFAULT_RETRY_POLICY, 1), 10_000);
+        assert.strictEqual(backoffDelay(10, DEFAULT_RETRY_POLICY, 1, undefined, true), 1000);
+        assert.strictEqual(backoffDelay(0, DEFAULT_RETRY_POLICY, 1, undefined, true), 250);
+        assert.strictEqual(backoffDelay(10, DEFAULT_RETRY_POLICY, 1, 3000, true), 3000);
+    });
+
+    it("retries a refused connection for the whole deadline with no sleep over one poll interval", async () => {
+        const deps = fakeDeps();
+        await withRetry(
+            async () => {
+                throw Object.assign(new Error("refused"), { code: "ECONNREFUSED" });
+            },
+            { ...DEFAULT_RETRY_POLICY, deadlineMs: 60_000 },
+            deps,
+        ).catch((e: unknown) => e);
+        assert.ok(deps.slept.length > 50, `${deps.slept.length} attempts`);
+        assert.ok(Math.max(...deps.slept) <= 1000, `longest sleep ${Math.max(...deps.slept)} ms`);
     });
 
     it("retries until success", async () => {
@@ -119,7 +142,7 @@ describe("retry policy", () => {
             async () => {
                 throw Object.assign(new Error("refused"), { code: "ECONNREFUSED" });
             },
-            { baseDelayMs: 100, maxDelayMs: 1000, deadlineMs: 5000 },
+            { baseDelayMs: 100, maxDelayMs: 1000, deadlineMs: 5000, pollIntervalMs: 1000 },
             deps,
         ).catch((e: unknown) => e);
         assert.ok(isDeadlineExceeded(err));
