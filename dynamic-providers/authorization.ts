@@ -1,7 +1,7 @@
 // Authorization: an InfluxDB API token as a Pulumi resource. The token is shown only on create, kept as a secret.
 import * as pulumi from "@pulumi/pulumi";
 import type { Authorization as ApiAuthorization, Permission } from "@influxdata/influxdb-client-apis";
-import { callApi, callApiOrNotFound, Connection } from "./client";
+import { callApi, callApiOrNotFound, Connection, readListed } from "./client";
 import {
     CheckFailure,
     checkConnection,
@@ -248,8 +248,13 @@ export async function readAuthorization(
     id: string,
     props: AuthorizationOutputs,
 ): Promise<{ id: string; props: AuthorizationOutputs; inputs: AuthorizationInputs } | undefined> {
-    const a = await callApiOrNotFound(props.connection, `read token "${props.description}" (${id})`, (x) =>
-        x.authorizations.getAuthorizationsID({ authID: id }),
+    const a = await readListed<ApiAuthorization>(
+        props.connection,
+        "authorizations",
+        props.orgId,
+        id,
+        `read token "${props.description}" (${id})`,
+        (x) => x.authorizations.getAuthorizationsID({ authID: id }),
     );
     if (!a) {
         return undefined;

@@ -1,7 +1,7 @@
 // Bucket: an InfluxDB bucket as a Pulumi resource. Pure check/diff/mapping functions plus a thin provider.
 import * as pulumi from "@pulumi/pulumi";
 import type { Bucket as ApiBucket } from "@influxdata/influxdb-client-apis";
-import { callApi, callApiOrNotFound, Connection } from "./client";
+import { callApi, callApiOrNotFound, Connection, readListed } from "./client";
 import {
     CheckFailure,
     checkConnection,
@@ -283,7 +283,7 @@ export async function readBucket(
     id: string,
     props: BucketOutputs,
 ): Promise<{ id: string; props: BucketOutputs; inputs: BucketInputs } | undefined> {
-    const b = await callApiOrNotFound(props.connection, `read bucket ${id}`, (a) =>
+    const b = await readListed<ApiBucket>(props.connection, "buckets", props.orgId, id, `read bucket ${id}`, (a) =>
         a.buckets.getBucketsID({ bucketID: id }),
     );
     if (!b) {

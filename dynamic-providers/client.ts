@@ -73,6 +73,16 @@ export async function callApi<T>(
     fn: (apis: Apis) => Promise<T>,
     recover?: (apis: Apis) => Promise<T | undefined>,
 ): Promise<T> {
+    forgetListings(conn.url);
+    return run(conn, operation, fn, recover);
+}
+
+async function run<T>(
+    conn: Connection,
+    operation: string,
+    fn: (apis: Apis) => Promise<T>,
+    recover?: (apis: Apis) => Promise<T | undefined>,
+): Promise<T> {
     const apis = apisFor(conn);
     const operationSeconds = conn.operationTimeoutSeconds ?? DEFAULT_RETRY_POLICY.deadlineMs / 1000;
     // The first call to a server that has not answered yet may wait for it to come up (e.g. first-boot setup).
@@ -118,18 +128,110 @@ export function isNotFound(error: unknown): boolean {
     return statusOf(error) === 404 || (error as { status?: number } | undefined)?.status === 404;
 }
 
-/** Like callApi, but answers `undefined` when the server says 404. */
-export async function callApiOrNotFound<T>(
-    conn: Connection,
-    operation: string,
-    fn: (apis: Apis) => Promise<T>,
-): Promise<T | undefined> {
+/** `undefined` instead of a 404. */
+async function orNotFound<T>(call: Promise<T>): Promise<T | undefined> {
     try {
-        return await callApi(conn, operation, fn);
+        return await call;
     } catch (e) {
         if (isNotFound(e)) {
             return undefined;
         }
         throw e;
     }
+}
+
+/** Like callApi, but answers `undefined` when the server says 404. */
+export function callApiOrNotFound<T>(
+    conn: Connection,
+    operation: string,
+    fn: (apis: Apis) => Promise<T>,
+): Promise<T | undefined> {
+    return orNotFound(callApi(conn, operation, fn));
+}
+
+/** A read-only call (no effect on shared listings); `undefined` when the server says 404. */
+export function readApi<T>(
+    conn: Connection,
+    operation: string,
+    fn: (apis: Apis) => Promise<T>,
+): Promise<T | undefined> {
+    return orNotFound(run(conn, operation, fn));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Shared listings: a refresh reads every resource at once, so the reads of one kind in one organization that run at
+// the same time share one listing (paged) instead of a GET each. A listing only serves reads that start while it
+// runs, so no read ever sees data older than its own start; a write through this client to the same server also
+// drops it.
+// ---------------------------------------------------------------------------------------------------------------
+
+/** What can be listed per organization. */
+export type ListedKind = "buckets" | "tasks" | "authorizations";
+
+interface Listing {
+    readonly url: string;
+    readonly items: Promise<ReadonlyMap<string, unknown>>;
+}
+
+/** Listings in flight, by server, token, kind and organization (hashed). */
+const listings = new Map<string, Listing>();
+
+function forgetListings(url: string): void {
+    for (const [key, listing] of listings) {
+        if (listing.url === url) listings.delete(key);
+    }
+}
+
+/** Every item of `kind` in the organization, following the pagination (buckets by 100, tasks by 500). */
+async function listAll(apis: Apis, kind: ListedKind, orgID: string): Promise<{ id?: string }[]> {
+    if (kind === "authorizations") {
+        return (await apis.authorizations.getAuthorizations({ orgID })).authorizations ?? [];
+    }
+    const items: { id?: string }[] = [];
+    for (;;) {
+        // Buckets page by offset (the server sorts them by name), tasks by the ID cursor (they have no offset).
+        const page =
+            kind === "buckets"
+                ? ((await apis.buckets.getBuckets({ orgID, limit: 100, offset: items.length })).buckets ?? [])
+                : ((await apis.tasks.getTasks({ orgID, limit: 500, after: items.at(-1)?.id })).tasks ?? []);
+        items.push(...page);
+        if (page.length < (kind === "buckets" ? 100 : 500)) {
+            return items;
+        }
+    }
+}
+
+/**
+ * Reads one resource through the shared listing of its kind and organization; `undefined` when it is gone (or the
+ * organization is). Without an organization ID (e.g. `pulumi import`), `single` reads it alone.
+ */
+export async function readListed<T>(
+    conn: Connection,
+    kind: ListedKind,
+    orgId: string | undefined,
+    id: string,
+    operation: string,
+    single: (apis: Apis) => Promise<T>,
+): Promise<T | undefined> {
+    if (!orgId) {
+        return readApi(conn, operation, single);
+    }
+    const { createHash } = require("crypto") as typeof import("crypto");
+    const key = createHash("sha256").update(`${conn.url}\n${conn.token}\n${kind}\n${orgId}`).digest("hex");
+    let listing = listings.get(key);
+    if (!listing) {
+        const started: Listing = {
+            url: conn.url,
+            items: readApi(conn, `${operation} (listing ${kind})`, (a) => listAll(a, kind, orgId)).then(
+                (items) => new Map((items ?? []).map((item) => [item.id ?? "", item])),
+            ),
+        };
+        listing = started;
+        listings.set(key, started);
+        const done = () => {
+            if (listings.get(key) === started) listings.delete(key);
+        };
+        started.items.then(done, done);
+    }
+    return (await listing.items).get(id) as T | undefined;
 }

@@ -1,6 +1,6 @@
 // Organization: resolves an organization name to its ID. Pulumi does not own the organization: delete is a no-op.
 import * as pulumi from "@pulumi/pulumi";
-import { callApi, callApiOrNotFound, Connection } from "./client";
+import { callApi, Connection, readApi } from "./client";
 import { checkConnection, compact, connectionKey, diffByRules, DiffRule, isUnknown } from "./common";
 import { ConnectionArgs } from "./connection";
 import { influxProvider, influxResourceOptions, influxResourceProps } from "./resource";
@@ -62,9 +62,7 @@ async function readOrganization(
     id: string,
     props: OrganizationOutputs,
 ): Promise<{ id: string; props: OrganizationOutputs; inputs: OrganizationInputs } | undefined> {
-    const org = await callApiOrNotFound(props.connection, `read organization ${id}`, (a) =>
-        a.orgs.getOrgsID({ orgID: id }),
-    );
+    const org = await readApi(props.connection, `read organization ${id}`, (a) => a.orgs.getOrgsID({ orgID: id }));
     if (!org) {
         return undefined;
     }

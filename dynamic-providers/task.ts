@@ -1,7 +1,7 @@
 // Task: an InfluxDB Flux task as a Pulumi resource. The stored flux is byte-identical to what was sent.
 import * as pulumi from "@pulumi/pulumi";
 import type { Task as ApiTask } from "@influxdata/influxdb-client-apis";
-import { callApi, callApiOrNotFound, Connection } from "./client";
+import { callApi, callApiOrNotFound, Connection, readListed } from "./client";
 import {
     CheckFailure,
     checkConnection,
@@ -48,7 +48,6 @@ export interface TaskOutputs extends TaskInputs {
     readonly offset?: string;
     readonly lastRunStatus?: string;
     readonly lastRunError?: string;
-    readonly latestCompleted?: string;
 }
 
 /** Validates task inputs offline, including the Flux analyzer's verdict; unknown values are skipped. */
@@ -123,7 +122,7 @@ export function taskOutputs(inputs: TaskInputs, t: ApiTask): TaskOutputs {
         offset: t.offset,
         lastRunStatus: t.lastRunStatus,
         lastRunError: t.lastRunError,
-        latestCompleted: t.latestCompleted,
+        // Not latestCompleted: it moves with every run, so each refresh would show a change.
     });
 }
 
@@ -189,7 +188,9 @@ export async function readTask(
     id: string,
     props: TaskOutputs,
 ): Promise<{ id: string; props: TaskOutputs; inputs: TaskInputs } | undefined> {
-    const t = await callApiOrNotFound(props.connection, `read task ${id}`, (a) => a.tasks.getTasksID({ taskID: id }));
+    const t = await readListed<ApiTask>(props.connection, "tasks", props.orgId, id, `read task ${id}`, (a) =>
+        a.tasks.getTasksID({ taskID: id }),
+    );
     if (!t) {
         return undefined;
     }
@@ -248,16 +249,7 @@ export class Task extends pulumi.dynamic.Resource {
     declare public readonly lastRunError: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: TaskArgs, opts?: pulumi.CustomResourceOptions) {
-        const outputs = [
-            "taskId",
-            "taskName",
-            "every",
-            "cron",
-            "offset",
-            "lastRunStatus",
-            "lastRunError",
-            "latestCompleted",
-        ];
+        const outputs = ["taskId", "taskName", "every", "cron", "offset", "lastRunStatus", "lastRunError"];
         super(
             providerStub("Task"),
             name,

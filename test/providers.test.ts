@@ -409,4 +409,60 @@ describe("providers through the host against InfluxDB", function () {
             await engine.destroy(urnOf("Authorization", description));
         });
     });
+    describe("refresh", function () {
+        it("reads every resource of a kind through one shared listing, and the next read sees later changes", async function () {
+            const names = [unique("r1"), unique("r2"), unique("r3")];
+            const bucketUrns = names.map((n) => urnOf("Bucket", n));
+            const taskUrns = names.map((n) => urnOf("Task", n));
+            const tokenUrn = urnOf("Authorization", names[0]);
+            await Promise.all([
+                ...names.map((name, i) => engine.up(bucketUrns[i], inputs("Bucket", { name }))),
+                ...names.map((name, i) => engine.up(taskUrns[i], inputs("Task", { flux: flux(name) }))),
+                engine.up(
+                    tokenUrn,
+                    inputs("Authorization", {
+                        description: names[0],
+                        permissions: [{ action: "read", resource: { type: "buckets" } }],
+                    }),
+                ),
+            ]);
+            standIn?.resetCounts();
+            const all = [...bucketUrns, ...taskUrns, tokenUrn];
+            const refreshed = await Promise.all(all.map((urn) => engine.refresh(urn)));
+            assert.deepStrictEqual(
+                refreshed.map((r) => r?.id),
+                all.map((urn) => engine.state(urn)!.id),
+            );
+            assert.deepStrictEqual(
+                refreshed.slice(0, 3).map((r) => r!.outputs.name),
+                names,
+            );
+            if (standIn) {
+                assert.deepStrictEqual(standIn.requestCounts(), {
+                    "GET /api/v2/buckets": 1,
+                    "GET /api/v2/tasks": 1,
+                    "GET /api/v2/authorizations": 1,
+                });
+                // A listing only serves the reads made while it runs: a change outside Pulumi is seen at once.
+                standIn.outOfBand.updateBucket(engine.state(bucketUrns[1])!.id, { description: "outside" });
+                assert.strictEqual((await engine.refresh(bucketUrns[1]))!.outputs.description, "outside");
+                // A bucket deleted outside Pulumi is missing from the listing: reported gone.
+                standIn.outOfBand.deleteBucket(engine.state(bucketUrns[2])!.id);
+                assert.strictEqual(await engine.refresh(bucketUrns[2]), undefined);
+            }
+            await Promise.all(all.map((urn) => engine.destroy(urn)));
+        });
+
+        it("follows the listing's pages (buckets by 100)", async function () {
+            needStandIn.call(this);
+            for (let i = 0; i < 130; i++) standIn!.outOfBand.createBucket({ name: unique("filler") });
+            const name = unique("paged");
+            const urn = urnOf("Bucket", name);
+            await engine.up(urn, inputs("Bucket", { name }));
+            standIn!.resetCounts();
+            assert.strictEqual((await engine.refresh(urn))!.outputs.name, name);
+            assert.ok(count("GET /api/v2/buckets") >= 2, JSON.stringify(standIn!.requestCounts()));
+            await engine.destroy(urn);
+        });
+    });
 });
