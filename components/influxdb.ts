@@ -71,8 +71,8 @@ export class InfluxSettingsError extends Error {
     }
 }
 
-/** Secret settings and the config keys they are read from. */
-const SECRET_KEYS = {
+/** Secret settings and the config keys they are read from (refused inside the `influxdb` object). */
+export const SECRET_KEYS = {
     adminPassword: "influxdbAdminPassword",
     adminToken: "influxdbAdminToken",
     token: "influxdbToken",
@@ -88,7 +88,8 @@ const COMMON_DEPLOYED = [
     "protectData",
     "retainDataOnDelete",
 ];
-const ALLOWED_KEYS: Record<InfluxPlatform, readonly string[]> = {
+/** Keys of the settings per platform (README.md's settings table is checked against these and OBJECT_KEYS). */
+export const ALLOWED_KEYS: Record<InfluxPlatform, readonly string[]> = {
     docker: [...COMMON_DEPLOYED, "image", "port", "bindAddress", "host", "network", "waitTimeout"],
     kubernetes: [
         ...COMMON_DEPLOYED,
@@ -107,6 +108,14 @@ const ALLOWED_KEYS: Record<InfluxPlatform, readonly string[]> = {
         "timeout",
     ],
     external: ["url", "managementUrl", "org", "bucket", "token", "tokenFromExistingSecret"],
+};
+/** Keys inside the object-valued settings, per platform. */
+export const OBJECT_KEYS: Partial<Record<InfluxPlatform, Readonly<Record<string, readonly string[]>>>> = {
+    kubernetes: {
+        image: ["repository", "tag", "pullPolicy", "pullSecrets"],
+        persistence: ["enabled", "size", "storageClass"],
+    },
+    external: { tokenFromExistingSecret: ["name", "key", "namespace"] },
 };
 
 /**
@@ -152,8 +161,8 @@ export function parseInfluxSettings(raw: unknown): InfluxSettings {
             };
             break;
         case "kubernetes": {
-            const image = p.object("image", ["repository", "tag", "pullPolicy", "pullSecrets"]);
-            const persistence = p.object("persistence", ["enabled", "size", "storageClass"]);
+            const image = p.object("image", OBJECT_KEYS.kubernetes?.image);
+            const persistence = p.object("persistence", OBJECT_KEYS.kubernetes?.persistence);
             settings = {
                 platform: "kubernetes",
                 ...p.deployedCommon(),
@@ -194,7 +203,7 @@ export function parseInfluxSettings(raw: unknown): InfluxSettings {
             const url = p.string("url", (v, s) => checkHttpUrl(v, s), true);
             const org = p.string("org", (v, s) => checkNonEmpty(v, s, "organization"), true);
             const bucket = p.string("bucket", (v, s) => checkNonEmpty(v, s, "bucket"), true);
-            const ref = p.object("tokenFromExistingSecret", ["name", "key", "namespace"]);
+            const ref = p.object("tokenFromExistingSecret", OBJECT_KEYS.external?.tokenFromExistingSecret);
             const token = p.secret("token", nonEmpty);
             if ((token === undefined) === (ref === undefined)) {
                 problems.push(

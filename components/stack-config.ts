@@ -11,7 +11,16 @@ import {
     FLAGSMITH_FREE_FORM_VALUES,
     FlagsmithExternalDatabase,
 } from "./flagsmith-kubernetes";
-import { CONFIG_NAMESPACE, InfluxSettings, influxSettingsFromConfig } from "./influxdb";
+import {
+    ALLOWED_KEYS as INFLUX_KEYS,
+    CONFIG_NAMESPACE,
+    INFLUX_PLATFORMS,
+    InfluxPlatform,
+    InfluxSettings,
+    influxSettingsFromConfig,
+    OBJECT_KEYS as INFLUX_OBJECT_KEYS,
+    SECRET_KEYS as INFLUX_SECRET_KEYS,
+} from "./influxdb";
 
 /** Where Flagsmith runs, or `none` when it is deployed elsewhere (the stack only exports the variables). */
 export type FlagsmithPlatform = "docker" | "kubernetes" | "none";
@@ -57,6 +66,17 @@ export class StackConfigError extends Error {
 }
 
 const TOP_KEYS = ["platform", "influxdb", "bucket", "retention", "tasks", "adopt", "backfill", "flagsmith"];
+/** Secret settings, top-level keys set with `pulumi config set --secret`. */
+const SECRET_CONFIG_KEYS = [...Object.values(INFLUX_SECRET_KEYS), "flagsmithDatabasePassword"];
+/** `retention.<key>` and the AnalyticsRetention field it sets. */
+const RETENTION_KEYS = {
+    raw: "rawSeconds",
+    downsampled15m: "downsampled15mSeconds",
+    downsampled1h: "downsampled1hSeconds",
+} as const;
+const TASKS_KEYS = ["overrides", "extra"];
+const TASK_OVERRIDE_KEYS = ["every", "offset", "status", "remove"];
+const BACKFILL_KEYS = ["enabled", "range"];
 const FLAGSMITH_KEYS = [
     "enabled",
     "platform",
@@ -89,14 +109,9 @@ function parseRetentions(raw: unknown, problems: string[]): AnalyticsRetention {
         problems.push("retention: must be an object { raw, downsampled15m, downsampled1h } of durations such as 14d");
         return DEFAULT_RETENTION;
     }
-    const keys = {
-        raw: "rawSeconds",
-        downsampled15m: "downsampled15mSeconds",
-        downsampled1h: "downsampled1hSeconds",
-    } as const;
     const out: Record<string, number> = { ...DEFAULT_RETENTION };
     for (const [key, value] of Object.entries(raw)) {
-        const field = keys[key as keyof typeof keys];
+        const field = RETENTION_KEYS[key as keyof typeof RETENTION_KEYS];
         if (!field) {
             problems.push(`retention.${key}: unknown; use raw, downsampled15m or downsampled1h`);
             continue;
@@ -125,7 +140,7 @@ function parseTasks(raw: unknown, problems: string[]): TaskSettings {
         return {};
     }
     for (const key of Object.keys(raw)) {
-        if (key !== "overrides" && key !== "extra") {
+        if (!TASKS_KEYS.includes(key)) {
             problems.push(`tasks.${key}: unknown; use tasks.overrides (by task name) or tasks.extra (a list)`);
         }
     }
@@ -134,7 +149,7 @@ function parseTasks(raw: unknown, problems: string[]): TaskSettings {
         problems.push("tasks.overrides: must map task names to { every, offset, status, remove }");
     }
     for (const [name, o] of Object.entries(isRecord(overrides) ? overrides : {})) {
-        if (!isRecord(o) || Object.keys(o).some((k) => !["every", "offset", "status", "remove"].includes(k))) {
+        if (!isRecord(o) || Object.keys(o).some((k) => !TASK_OVERRIDE_KEYS.includes(k))) {
             problems.push(`tasks.overrides["${name}"]: allowed keys are every, offset, status, remove`);
         }
     }
@@ -153,7 +168,7 @@ function parseBackfill(raw: unknown, retention: AnalyticsRetention, problems: st
     if (raw === undefined) {
         return undefined;
     }
-    if (!isRecord(raw) || Object.keys(raw).some((k) => k !== "enabled" && k !== "range")) {
+    if (!isRecord(raw) || Object.keys(raw).some((k) => !BACKFILL_KEYS.includes(k))) {
         problems.push('backfill: must be { enabled: true, range: "14d" } (range optional)');
         return undefined;
     }
@@ -182,6 +197,7 @@ function parseBackfill(raw: unknown, retention: AnalyticsRetention, problems: st
 function parseFlagsmith(
     raw: unknown,
     influxPlatform: InfluxSettings["platform"],
+    databasePassword: string | undefined,
     problems: string[],
 ): FlagsmithSettings {
     const none: FlagsmithSettings = { platform: "none" };
@@ -243,13 +259,26 @@ function parseFlagsmith(
             }
         });
     }
+    let database = f.database as FlagsmithExternalDatabase | undefined;
+    if (databasePassword !== undefined) {
+        // The secret completes flagsmith.database { host, port, database, username }, so no password is in plain config.
+        const db = isRecord(f.database) ? f.database : undefined;
+        if (platform !== "kubernetes" || !db || "url" in db || "password" in db || databasePassword === "") {
+            problems.push(
+                "flagsmithDatabasePassword: the non-empty password of flagsmith.database { host, port, database, " +
+                    "username } for Flagsmith on Kubernetes; not with flagsmith.database.url or .password",
+            );
+        } else {
+            database = { ...(db as FlagsmithExternalDatabase), password: pulumi.secret(databasePassword) };
+        }
+    }
     return {
         platform,
         image: f.image as string | undefined,
         apiPort: f.apiPort as number | undefined,
         allowedHosts: f.allowedHosts as string[] | undefined,
         namespace: f.namespace as string | undefined,
-        database: f.database as FlagsmithExternalDatabase | undefined,
+        database,
         extraValues: f.extraValues as Record<string, unknown> | undefined,
         protectData: f.protectData as boolean | undefined,
     };
@@ -264,14 +293,8 @@ export function readStackSettings(config: pulumi.Config = new pulumi.Config(CONF
     const all = pulumi.runtime.allConfig();
     for (const key of Object.keys(all)) {
         const [ns, name] = key.split(":");
-        const secretKeys = [
-            "influxdbAdminPassword",
-            "influxdbAdminToken",
-            "influxdbToken",
-            "flagsmithDatabasePassword",
-        ];
-        if (ns === CONFIG_NAMESPACE && !TOP_KEYS.includes(name) && !secretKeys.includes(name)) {
-            problems.push(`${key}: unknown setting; known: ${[...TOP_KEYS, ...secretKeys].join(", ")}`);
+        if (ns === CONFIG_NAMESPACE && !TOP_KEYS.includes(name) && !SECRET_CONFIG_KEYS.includes(name)) {
+            problems.push(`${key}: unknown setting; known: ${[...TOP_KEYS, ...SECRET_CONFIG_KEYS].join(", ")}`);
         }
     }
     const bucket = config.get("bucket") ?? "default";
@@ -290,9 +313,62 @@ export function readStackSettings(config: pulumi.Config = new pulumi.Config(CONF
         adopt = config.getBoolean("adopt") ?? false;
     });
     const backfillRange = parseBackfill(config.getObject("backfill"), retention, problems);
-    const flagsmith = parseFlagsmith(config.getObject("flagsmith"), influx?.platform ?? "docker", problems);
+    const flagsmith = parseFlagsmith(
+        config.getObject("flagsmith"),
+        influx?.platform ?? "docker",
+        config.get("flagsmithDatabasePassword"),
+        problems,
+    );
     if (problems.length > 0 || influx === undefined) {
         throw new StackConfigError(problems);
     }
     return { influx, bucket, retention, tasks, adopt, backfillRange, flagsmith };
+}
+
+/** A setting readStackSettings accepts. */
+export interface StackSettingKey {
+    /** Path under the project's namespace: `platform`, `influxdb.image.tag`, `tasks.overrides.<task name>.every`. */
+    readonly path: string;
+    /** For `influxdb.*` and the InfluxDB secrets: the platforms (`platform`) that accept it. */
+    readonly platforms?: readonly InfluxPlatform[];
+    /** A secret top-level key (`pulumi config set --secret`). */
+    readonly secret?: boolean;
+}
+
+/**
+ * Every setting readStackSettings accepts, object settings expanded to their keys, built from the key lists its
+ * validation uses. README.md's settings table is checked against it (test/readme.test.ts).
+ */
+export function stackSettingKeys(): StackSettingKey[] {
+    const influx = new Map<string, InfluxPlatform[]>();
+    for (const platform of INFLUX_PLATFORMS) {
+        const objects = INFLUX_OBJECT_KEYS[platform] ?? {};
+        for (const key of INFLUX_KEYS[platform]) {
+            // Secrets are read from top-level secret keys into the settings, never from the `influxdb` object.
+            const secret = INFLUX_SECRET_KEYS[key as keyof typeof INFLUX_SECRET_KEYS];
+            const paths = secret
+                ? [secret]
+                : (objects[key]?.map((sub) => `influxdb.${key}.${sub}`) ?? [`influxdb.${key}`]);
+            for (const path of paths) {
+                influx.set(path, [...(influx.get(path) ?? []), platform]);
+            }
+        }
+    }
+    const nested: Record<string, readonly string[]> = {
+        retention: Object.keys(RETENTION_KEYS),
+        tasks: TASKS_KEYS.flatMap((k) =>
+            k === "overrides" ? TASK_OVERRIDE_KEYS.map((o) => `overrides.<task name>.${o}`) : [k],
+        ),
+        backfill: BACKFILL_KEYS,
+        flagsmith: FLAGSMITH_KEYS,
+    };
+    const influxKeys = [...influx].map(([path, platforms]) => ({ path, platforms }));
+    return [
+        ...TOP_KEYS.flatMap((top): StackSettingKey[] =>
+            top === "influxdb"
+                ? influxKeys.filter((k) => k.path.startsWith("influxdb."))
+                : (nested[top]?.map((sub) => `${top}.${sub}`) ?? [top]).map((path) => ({ path })),
+        ),
+        ...SECRET_CONFIG_KEYS.map((path) => ({ ...influxKeys.find((k) => k.path === path), path, secret: true })),
+    ];
 }
