@@ -10,6 +10,7 @@ import * as assert from "assert";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { LISTING_REUSE_MS } from "../dynamic-providers/client";
 import { startTestTarget, TestTarget } from "./harness/influx-standin";
 import { LiveStack, opsByName } from "./harness/live-engine";
 import { MockRun, resolveOutputs, runProgram } from "./harness/mocks";
@@ -141,6 +142,9 @@ describe("idempotency: up, then preview and refresh with no changes", function (
         if (!target.standIn) this.skip();
         const raw = stack.dynamicState("Bucket", "analytics-raw")!;
         target.standIn.outOfBand.updateBucket(raw.id, { retentionSeconds: 7 * 86_400 });
+        // A plugin process serves one Pulumi command; this one serves them all, so let the listings that the last
+        // refresh's reads shared expire first, as they would with the process.
+        await new Promise((resolve) => setTimeout(resolve, LISTING_REUSE_MS + 100));
         await stack.refresh();
         const after = stack.engine.state(raw.urn)!;
         const diff = await host.diff(after.id, after.urn, after.outputs, raw.inputs, after.inputs);
