@@ -159,21 +159,27 @@ export function readApi<T>(
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// Shared listings: a refresh reads every resource at once, so the reads of one kind in one organization that run at
-// the same time share one listing (paged) instead of a GET each. A listing only serves reads that start while it
-// runs, so no read ever sees data older than its own start; a write through this client to the same server also
-// drops it.
+// Shared listings: a refresh reads every resource at once, so the reads of one kind in one organization share one
+// listing (paged) instead of a GET each: the reads that start while it runs, and those that start within
+// LISTING_REUSE_MS after it finished (the plugin receives a refresh's reads over a few hundred milliseconds). Any
+// write through this client to the same server drops it, so a read never misses a change made by this process. A
+// plugin process serves one Pulumi command, so no listing outlives the command that made it.
 // ---------------------------------------------------------------------------------------------------------------
 
 /** What can be listed per organization. */
 export type ListedKind = "buckets" | "tasks" | "authorizations";
 
+/** How long a finished listing keeps serving reads, in milliseconds. */
+export const LISTING_REUSE_MS = 2000;
+
 interface Listing {
     readonly url: string;
     readonly items: Promise<ReadonlyMap<string, unknown>>;
+    /** When it finished (undefined while it runs). */
+    finishedAt?: number;
 }
 
-/** Listings in flight, by server, token, kind and organization (hashed). */
+/** Listings running or recently finished, by server, token, kind and organization (hashed). */
 const listings = new Map<string, Listing>();
 
 function forgetListings(url: string): void {
@@ -218,7 +224,11 @@ export async function readListed<T>(
     }
     const { createHash } = require("crypto") as typeof import("crypto");
     const key = createHash("sha256").update(`${conn.url}\n${conn.token}\n${kind}\n${orgId}`).digest("hex");
-    let listing = listings.get(key);
+    const known = listings.get(key);
+    let listing =
+        known && (known.finishedAt === undefined || Date.now() - known.finishedAt <= LISTING_REUSE_MS)
+            ? known
+            : undefined;
     if (!listing) {
         const started: Listing = {
             url: conn.url,
@@ -228,10 +238,10 @@ export async function readListed<T>(
         };
         listing = started;
         listings.set(key, started);
-        const done = () => {
-            if (listings.get(key) === started) listings.delete(key);
-        };
-        started.items.then(done, done);
+        started.items.then(
+            () => (started.finishedAt = Date.now()),
+            () => listings.get(key) === started && listings.delete(key),
+        );
     }
     return (await listing.items).get(id) as T | undefined;
 }

@@ -14,8 +14,20 @@ export type ProviderKind = "Authorization" | "Backfill" | "Bucket" | "Organizati
 /** Path of the implementation module, relative to the Pulumi program's directory. */
 export const HOST_MODULE = "./dynamic-providers/host";
 
-/** The small serializable provider for `kind`. It captures two strings and holds no state. */
+/** One stub object per kind: Pulumi caches a provider's serialization by object, so each kind is serialized once. */
+const stubs = new Map<ProviderKind, pulumi.dynamic.ResourceProvider>();
+
+/** The small serializable provider for `kind` (the same object every time). It captures two strings, no state. */
 export function providerStub(kind: ProviderKind): pulumi.dynamic.ResourceProvider {
+    let stub = stubs.get(kind);
+    if (!stub) {
+        stub = makeStub(kind);
+        stubs.set(kind, stub);
+    }
+    return stub;
+}
+
+function makeStub(kind: ProviderKind): pulumi.dynamic.ResourceProvider {
     const hostModule = HOST_MODULE;
     const load = (): Required<pulumi.dynamic.ResourceProvider> => {
         const path = require("path") as typeof import("path");

@@ -12,6 +12,7 @@ import {
     UNKNOWN,
 } from "./harness/provider-host";
 import { InfluxStandIn, startTestTarget, TestTarget } from "./harness/influx-standin";
+import { LISTING_REUSE_MS } from "../dynamic-providers/client";
 
 const TYPE = "pulumi-nodejs:dynamic/influxdb:";
 let seq = 0;
@@ -410,7 +411,7 @@ describe("providers through the host against InfluxDB", function () {
         });
     });
     describe("refresh", function () {
-        it("reads every resource of a kind through one shared listing, and the next read sees later changes", async function () {
+        it("reads every resource of a kind through one shared listing, reused briefly and dropped by a write", async function () {
             const names = [unique("r1"), unique("r2"), unique("r3")];
             const bucketUrns = names.map((n) => urnOf("Bucket", n));
             const taskUrns = names.map((n) => urnOf("Task", n));
@@ -443,11 +444,16 @@ describe("providers through the host against InfluxDB", function () {
                     "GET /api/v2/tasks": 1,
                     "GET /api/v2/authorizations": 1,
                 });
-                // A listing only serves the reads made while it runs: a change outside Pulumi is seen at once.
+                // Within the same command a read right after the listing reuses it; a write of ours drops it.
                 standIn.outOfBand.updateBucket(engine.state(bucketUrns[1])!.id, { description: "outside" });
+                standIn.resetCounts();
+                assert.strictEqual((await engine.refresh(bucketUrns[1]))!.outputs.description, "");
+                assert.deepStrictEqual(standIn.requestCounts(), {});
+                await engine.up(bucketUrns[0], inputs("Bucket", { name: names[0], description: "changed" }));
                 assert.strictEqual((await engine.refresh(bucketUrns[1]))!.outputs.description, "outside");
-                // A bucket deleted outside Pulumi is missing from the listing: reported gone.
+                // A bucket deleted outside Pulumi is missing from a later listing: reported gone.
                 standIn.outOfBand.deleteBucket(engine.state(bucketUrns[2])!.id);
+                await new Promise((resolve) => setTimeout(resolve, LISTING_REUSE_MS + 100));
                 assert.strictEqual(await engine.refresh(bucketUrns[2]), undefined);
             }
             await Promise.all(all.map((urn) => engine.destroy(urn)));

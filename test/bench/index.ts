@@ -1,85 +1,443 @@
-// `npm run bench`: speed and cost figures (printed, never asserted). Runs offline against the API stand-in.
+// `npm run bench [-- --rtt MS] [--out FILE] [--compare FILE]`: what a pulumi up, preview, refresh and destroy cost,
+// against the physical limit. Prints a table and writes it as JSON (default bench-results.json); nothing is asserted.
+//
+// The serialized providers run in the real dynamic-provider plugin (provider-host.ts), driven by a stack that runs
+// the program under mocks and operates in parallel as the Pulumi engine does (live-engine.ts), against the InfluxDB
+// stand-in with a fixed round-trip time injected into every request. Offline, like the tests.
 import * as pulumi from "@pulumi/pulumi";
-import { performance } from "perf_hooks";
-import { Bucket, Task } from "../../dynamic-providers";
-import { analyzeFlux, resetFluxAnalyzer } from "../../dynamic-providers/flux-analyzer";
-import { defaultDownsamplingTasks, renderDownsamplingFlux } from "../../components/downsampling";
+import * as random from "@pulumi/random";
+import * as fs from "fs";
+import * as path from "path";
+import { execSync } from "child_process";
+import { parse } from "yaml";
+import { InfluxAnalytics } from "../../components/analytics";
+import { Authorization, Backfill, Bucket, Organization, Task } from "../../dynamic-providers";
+import { InfluxStandIn } from "../harness/influx-standin";
+import { LiveStack, standInInflux } from "../harness/live-engine";
+import { runProgram } from "../harness/mocks";
+import { programMocks } from "../harness/program-mocks";
 import { captureDynamicResources, Engine, ProviderHost } from "../harness/provider-host";
-import { startTestTarget } from "../harness/influx-standin";
+import { compareResults, PhaseFigures, phaseFigures, Target, target } from "./figures";
 
-async function time<T>(fn: () => Promise<T>): Promise<[T, number]> {
+const ROOT = path.resolve(__dirname, "../..");
+
+function option(name: string): string | undefined {
+    const i = process.argv.indexOf(name);
+    return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
+const RTT_MS = Number(option("--rtt") ?? process.env.BENCH_RTT_MS ?? 20);
+const OUT = option("--out") ?? path.join(ROOT, "bench-results.json");
+const COMPARE = option("--compare");
+
+type Phase = "create" | "preview (no-op)" | "up (no-op)" | "refresh" | "destroy";
+
+/**
+ * The fewest round trips each phase needs given the dependency graph: create = org lookup, then the buckets, then
+ * the tasks and the token (all at once per level); a no-op preview or up needs none; refresh reads everything at
+ * once; destroy deletes the tasks and the token, then the buckets (the organization is only looked up).
+ */
+const LIMIT_ROUND_TRIPS: Record<Phase, number> = {
+    create: 3,
+    "preview (no-op)": 0,
+    "up (no-op)": 0,
+    refresh: 1,
+    destroy: 2,
+};
+
+interface Scenario {
+    readonly name: string;
+    readonly buckets: number;
+    readonly tasks: number;
+    readonly tokens: number;
+    readonly program: (s: InfluxStandIn) => () => unknown;
+}
+
+const targetOf = (s: InfluxStandIn) => ({ url: s.url, token: s.operatorToken!, orgId: s.orgId!, orgName: s.orgName! });
+
+const flux = (name: string, from: string, to: string) =>
+    `option task = {name: "${name}", every: 1h}\n\nfrom(bucket: "${from}")\n    |> range(start: -task.every)\n    |> aggregateWindow(every: 1h, fn: sum)\n    |> to(bucket: "${to}")\n`;
+
+const SCENARIOS: Scenario[] = [
+    {
+        name: "default analytics set",
+        buckets: 3,
+        tasks: 4,
+        tokens: 1,
+        // What index.ts builds on the InfluxDB side: InfluxAnalytics with its defaults.
+        program: (s) => () => new InfluxAnalytics("analytics", { influx: standInInflux(targetOf(s)) }),
+    },
+    {
+        name: "large stack",
+        buckets: 50,
+        tasks: 200,
+        tokens: 1,
+        program: (s) => () => {
+            const influx = standInInflux(targetOf(s));
+            const connection = { url: influx.managementUrl, token: influx.adminToken };
+            const common = { connection, orgId: influx.orgId };
+            const buckets = Array.from(
+                { length: 50 },
+                (_, i) => new Bucket(`bucket-${i}`, { ...common, name: `bench-${i}`, retentionSeconds: 30 * 86400 }),
+            );
+            for (let j = 0; j < 200; j++) {
+                const [from, to] = [j % 50, (j + 1) % 50];
+                new Task(
+                    `task-${j}`,
+                    { ...common, flux: flux(`bench task ${j}`, `bench-${from}`, `bench-${to}`) },
+                    { dependsOn: [buckets[from], buckets[to]] },
+                );
+            }
+            new Authorization("token", {
+                ...common,
+                description: "bench",
+                permissions: buckets.map((b) => ({ action: "read" as const, resource: { type: "buckets", id: b.id } })),
+            });
+        },
+    },
+];
+
+interface ScenarioResult {
+    readonly resources: number;
+    readonly phases: Record<Phase, PhaseFigures>;
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<[T, number]> {
     const start = performance.now();
     const result = await fn();
     return [result, performance.now() - start];
 }
 
-const rows: [string, string][] = [];
-const report = (label: string, value: string) => rows.push([label, value]);
+async function runScenario(host: ProviderHost, scenario: Scenario): Promise<ScenarioResult> {
+    const standIn = await InfluxStandIn.start({ faults: { latencyMs: RTT_MS } });
+    try {
+        const program = scenario.program(standIn);
+        const stack = new LiveStack(host, { stack: scenario.name.replace(/\W+/g, "-"), parallel: true });
+        const phases = {} as Record<Phase, PhaseFigures>;
+        const measure = async (phase: Phase, fn: () => Promise<unknown>) => {
+            standIn.resetCounts();
+            const [, ms] = await timed(fn);
+            phases[phase] = phaseFigures(standIn.requestLog(), ms, LIMIT_ROUND_TRIPS[phase], RTT_MS);
+        };
+        await measure("create", () => stack.up(program));
+        await measure("preview (no-op)", () => stack.preview(program));
+        await measure("up (no-op)", () => stack.up(program));
+        await measure("refresh", () => stack.refresh());
+        const resources = stack.state().filter((r) => r.dynamic).length;
+        await measure("destroy", () => stack.destroy());
+        standIn.assertNoContractViolations();
+        return { resources, phases };
+    } finally {
+        await standIn.stop();
+    }
+}
+
+/**
+ * How long after InfluxDB starts answering the first API call reaches it: the server is down while an
+ * Organization lookup starts, then comes up after `downMs`.
+ */
+async function readinessLag(host: ProviderHost, downMs: readonly number[]): Promise<number[]> {
+    const standIn = await InfluxStandIn.start();
+    const t = targetOf(standIn);
+    const [org] = await captureDynamicResources(() => {
+        new Organization("org", { connection: { url: t.url, token: pulumi.secret(t.token) }, name: t.orgName });
+    });
+    const lags: number[] = [];
+    try {
+        for (const [i, ms] of downMs.entries()) {
+            await standIn.down();
+            standIn.resetCounts();
+            const lookup = new Engine(host).up(`urn:pulumi:bench::p::pulumi-nodejs:dynamic:Resource::org-${i}`, {
+                ...org.inputs,
+            });
+            await new Promise((resolve) => setTimeout(resolve, ms));
+            const upAt = performance.now();
+            await standIn.up();
+            await lookup;
+            lags.push(standIn.requestLog()[0].startMs - upAt);
+        }
+    } finally {
+        await standIn.stop();
+    }
+    return lags;
+}
+
+/** Bytes of `__provider` per dynamic resource kind, as serialized for the engine. */
+async function serializedSizes(): Promise<Record<string, number>> {
+    const connection = { url: "http://127.0.0.1:8086", token: pulumi.secret("bench-token") };
+    const orgId = "0123456789abcdef";
+    const captured = await captureDynamicResources(() => {
+        new Organization("o", { connection, name: "org" });
+        new Bucket("b", { connection, orgId, name: "b" });
+        new Task("t", { connection, orgId, flux: flux("t", "a", "b") });
+        new Authorization("a", {
+            connection,
+            orgId,
+            description: "a",
+            permissions: [{ action: "read", resource: { type: "buckets" } }],
+        });
+        new Backfill("f", { connection, orgId, flux: 'from(bucket: "a") |> range(start: -1h) |> to(bucket: "b")' });
+    });
+    return Object.fromEntries(
+        captured.map((c) => [c.type.split(":").pop()!, Buffer.byteLength(c.inputs.__provider as string)]),
+    );
+}
+
+/** Median evaluation time of a program under mocks, in ms (after one warm-up run). */
+async function evaluation(
+    program: () => unknown,
+    options: Parameters<typeof runProgram>[1],
+    runs = 7,
+): Promise<{ medianMs: number; resources: number }> {
+    await runProgram(program, options);
+    const times: number[] = [];
+    let resources = 0;
+    for (let i = 0; i < runs; i++) {
+        const [r, ms] = await timed(() => runProgram(program, options));
+        times.push(ms);
+        resources = r.resources.length;
+    }
+    times.sort((a, b) => a - b);
+    return { medianMs: times[Math.floor(times.length / 2)], resources };
+}
+
+function stackConfig(file: string): Record<string, unknown> {
+    const doc = parse(fs.readFileSync(path.join(ROOT, file), "utf8")) as { config?: Record<string, unknown> };
+    return Object.fromEntries(
+        Object.entries(doc.config ?? {}).map(([k, v]) => [k.replace(/^flagsmith-influxdb:/, ""), v]),
+    );
+}
+
+async function programEvaluation(): Promise<Record<string, { medianMs: number; resources: number }>> {
+    const main = () => (require("../../index") as () => Promise<unknown>)();
+    const mocks = programMocks();
+    return {
+        "baseline (one RandomString)": await evaluation(() => new random.RandomString("one", { length: 8 }), {
+            mocks,
+        }),
+        docker: await evaluation(main, { config: stackConfig("Pulumi.dev.yaml"), mocks }),
+        kubernetes: await evaluation(main, { config: stackConfig("Pulumi.k8s.example.yaml"), mocks }),
+        external: await evaluation(main, {
+            config: stackConfig("Pulumi.external.example.yaml"),
+            secretConfig: { influxdbToken: "bench-operator-token" },
+            mocks,
+        }),
+    };
+}
+
+/** Sleeps in the provider code other than the retry's backoff after a failure (there should be none). */
+function fixedSleeps(): string[] {
+    const dir = path.join(ROOT, "dynamic-providers");
+    return fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith(".ts") && f !== "retry.ts")
+        .filter((f) => /setTimeout\(|\bsleep\(/.test(fs.readFileSync(path.join(dir, f), "utf8")));
+}
+
+/** What the Terraform InfluxDB v2 providers do: create, then read back (2 requests per resource), no listing. */
+function terraformReference(s: Scenario): Record<Phase, { requests: number; roundTrips: number }> {
+    const n = s.buckets + s.tasks + s.tokens;
+    return {
+        create: { requests: 1 + 2 * n, roundTrips: 1 + 2 + 2 },
+        // `terraform plan` refreshes every resource first.
+        "preview (no-op)": { requests: 1 + n, roundTrips: 1 },
+        "up (no-op)": { requests: 1 + n, roundTrips: 1 },
+        refresh: { requests: 1 + n, roundTrips: 1 },
+        destroy: { requests: n, roundTrips: 2 },
+    };
+}
+
+function table(header: string[], rows: string[][]): string {
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+    const line = (cells: string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i])));
+    return [
+        line(header).join("  "),
+        widths.map((w) => "-".repeat(w)).join("  "),
+        ...rows.map((r) => line(r).join("  ")),
+    ]
+        .map((l) => l.trimEnd())
+        .join("\n");
+}
+
+const fmt = (n: number | undefined, digits = 0) => (n === undefined ? "-" : n.toFixed(digits));
+
+function commit(): string {
+    try {
+        return execSync("git rev-parse --short HEAD", { cwd: ROOT, stdio: ["ignore", "pipe", "ignore"] })
+            .toString()
+            .trim();
+    } catch {
+        return "unknown";
+    }
+}
 
 async function main(): Promise<void> {
-    const scripts = defaultDownsamplingTasks("default").map(renderDownsamplingFlux);
-    resetFluxAnalyzer();
-    const [, cold] = await time(() => analyzeFlux(scripts[0]));
-    report("Flux analyzer: first analysis (load wasm + start server)", `${cold.toFixed(1)} ms`);
-    const n = 200;
-    const [, warm] = await time(async () => {
-        for (let i = 0; i < n; i++) await analyzeFlux(scripts[i % scripts.length]);
-    });
-    report("Flux analyzer: later analysis (mean)", `${(warm / n).toFixed(2)} ms`);
+    const [host, hostStartMs] = await timed(() => ProviderHost.start());
+    const scenarios: Record<string, ScenarioResult> = {};
+    let lags: number[];
+    try {
+        for (const s of SCENARIOS) {
+            scenarios[s.name] = await runScenario(host, s);
+        }
+        lags = await readinessLag(host, [300, 1100, 1700, 2600, 3300]);
+    } finally {
+        await host.stop();
+    }
+    const sizes = await serializedSizes();
+    const programs = await programEvaluation();
+    const sleeps = fixedSleeps();
 
-    const target = await startTestTarget();
-    const connection = { url: target.url, token: pulumi.secret(target.token) };
-    const [captured, serializeMs] = await time(() =>
-        captureDynamicResources(() => {
-            new Bucket("b", { connection, orgId: target.orgId, name: "bench" });
-            new Task("t", { connection, orgId: target.orgId, flux: scripts[0] });
-        }),
-    );
-    report("Serialize Bucket + Task providers under mocks", `${serializeMs.toFixed(0)} ms`);
-    for (const c of captured) {
-        report(
-            `Serialized provider size: ${c.type.split(":").pop()}`,
-            `${((c.inputs.__provider as string).length / 1024).toFixed(1)} KiB`,
+    const out: string[] = [];
+    out.push(`flagsmith-influxdb benchmark: commit ${commit()}, node ${process.version}, RTT ${RTT_MS} ms per request`);
+    out.push(`(provider host started in ${hostStartMs.toFixed(0)} ms)`);
+    for (const s of SCENARIOS) {
+        const r = scenarios[s.name];
+        const tf = terraformReference(s);
+        out.push("");
+        out.push(
+            `${s.name}: ${s.buckets} buckets, ${s.tasks} tasks, ${s.tokens} token + the organization lookup ` +
+                `(${r.resources} dynamic resources)`,
+        );
+        out.push(
+            table(
+                [
+                    "phase",
+                    "requests",
+                    "writes",
+                    "critical RTs",
+                    "wall ms",
+                    "limit RTs",
+                    "limit ms",
+                    "wall/limit",
+                    "terraform-style requests",
+                    "terraform-style RTs",
+                ],
+                (Object.keys(LIMIT_ROUND_TRIPS) as Phase[]).map((phase) => {
+                    const f = r.phases[phase];
+                    return [
+                        phase,
+                        String(f.requests),
+                        String(f.writes),
+                        String(f.roundTrips),
+                        fmt(f.wallMs),
+                        String(f.limitRoundTrips),
+                        String(f.limitMs),
+                        f.ratio === undefined ? "-" : `${f.ratio.toFixed(1)}x`,
+                        String(tf[phase].requests),
+                        String(tf[phase].roundTrips),
+                    ];
+                }),
+            ),
+        );
+        out.push(
+            `  requests by route: ${(Object.keys(r.phases) as Phase[])
+                .map((p) => `${p} ${JSON.stringify(r.phases[p].byRoute)}`)
+                .join("; ")}`,
         );
     }
 
-    const [host, startMs] = await time(() => ProviderHost.start());
-    report("Provider host start", `${startMs.toFixed(0)} ms`);
-    const engine = new Engine(host);
-    const bucketInputs = captured.find((c) => c.type.endsWith("Bucket"))!.inputs;
-    const taskInputs = captured.find((c) => c.type.endsWith("Task"))!.inputs;
-    const count = 20;
-    target.standIn?.resetCounts();
-    const [, createMs] = await time(async () => {
-        for (let i = 0; i < count; i++) {
-            await engine.up(`urn:b${i}`, { ...bucketInputs, name: `bench-${i}` });
-        }
-    });
-    report(`Bucket create through the host (mean of ${count}, Check+Create)`, `${(createMs / count).toFixed(1)} ms`);
-    const [, taskMs] = await time(async () => {
-        for (let i = 0; i < count; i++) {
-            await engine.up(`urn:t${i}`, {
-                ...taskInputs,
-                flux: scripts[0].replace("Downsample (API Requests)", `bench ${i}`),
-            });
-        }
-    });
-    report(
-        `Task create through the host (mean of ${count}, Check with analyzer + Create)`,
-        `${(taskMs / count).toFixed(1)} ms`,
+    const def = scenarios[SCENARIOS[0].name];
+    const all = Object.values(scenarios);
+    const targets: Target[] = [
+        target(
+            "no-op preview (Check + Diff): requests",
+            "0",
+            all.map((r) => r.phases["preview (no-op)"].requests).join(" / "),
+            all.every((r) => r.phases["preview (no-op)"].requests === 0),
+        ),
+        target(
+            "no-op up: write requests",
+            "0",
+            all.map((r) => r.phases["up (no-op)"].writes).join(" / "),
+            all.every((r) => r.phases["up (no-op)"].writes === 0),
+        ),
+        target(
+            "refresh: requests",
+            "<= 1 per resource",
+            all.map((r) => `${r.phases.refresh.requests} for ${r.resources}`).join(" / "),
+            all.every((r) => r.phases.refresh.requests <= r.resources),
+        ),
+        target(
+            "refresh: one listing per kind and org (+ the org read)",
+            "<= 4",
+            all.map((r) => r.phases.refresh.requests).join(" / "),
+            all.every((r) => r.phases.refresh.requests <= 4),
+        ),
+        target(
+            "create default set: requests",
+            "<= 8 resources + 1 org lookup = 9",
+            def.phases.create.requests,
+            def.phases.create.requests <= 9,
+        ),
+        target(
+            "create default set: round trips on the critical path",
+            "<= 4",
+            def.phases.create.roundTrips,
+            def.phases.create.roundTrips <= 4,
+        ),
+        target(
+            "readiness: first call after InfluxDB answers (worst of 5)",
+            "<= 1000 ms",
+            `${fmt(Math.max(...lags))} ms (mean ${fmt(lags.reduce((a, b) => a + b, 0) / lags.length)} ms)`,
+            Math.max(...lags) <= 1000,
+        ),
+        target(
+            "fixed sleeps in provider code (outside the retry backoff)",
+            "none",
+            sleeps.length === 0 ? "none" : sleeps.join(", "),
+            sleeps.length === 0,
+        ),
+        ...Object.entries(sizes).map(([kind, bytes]) =>
+            target(`serialized __provider: ${kind}`, "<= 4096 bytes", `${bytes} bytes`, bytes <= 4096),
+        ),
+    ];
+    out.push("");
+    out.push("targets");
+    out.push(
+        table(
+            ["target", "goal", "measured", "met"],
+            targets.map((t) => [t.name, t.goal, t.measured, t.met ? "yes" : "NO"]),
+        ),
     );
-    const [, previewMs] = await time(async () => {
-        for (let i = 0; i < count; i++) await engine.preview(`urn:b${i}`, { ...bucketInputs, name: `bench-${i}` });
-    });
-    report(`No-op preview of a bucket (mean of ${count}, Check+Diff)`, `${(previewMs / count).toFixed(1)} ms`);
-    const counts = target.standIn?.requestCounts() ?? {};
-    report("API requests for 20 bucket + 20 task creates", JSON.stringify(counts));
-    await host.stop();
-    await target.stop();
+    out.push("");
+    out.push("program evaluation under mocks (median of 7, after a warm-up)");
+    out.push(
+        table(
+            ["program", "resources", "ms"],
+            Object.entries(programs).map(([name, p]) => [name, String(p.resources), p.medianMs.toFixed(1)]),
+        ),
+    );
 
-    const width = Math.max(...rows.map(([l]) => l.length));
-    console.log("flagsmith-influxdb benchmark");
-    for (const [label, value] of rows) console.log(`${label.padEnd(width)}  ${value}`);
+    const results = {
+        commit: commit(),
+        date: new Date().toISOString(),
+        node: process.version,
+        rttMs: RTT_MS,
+        hostStartMs,
+        scenarios,
+        readinessLagMs: lags,
+        serializedProviderBytes: sizes,
+        programEvaluation: programs,
+        targets,
+    };
+    if (COMPARE) {
+        const before = JSON.parse(fs.readFileSync(COMPARE, "utf8")) as { commit?: string };
+        const changes = compareResults(before, results);
+        out.push("");
+        out.push(`changes of 10% or more against ${COMPARE} (commit ${before.commit ?? "?"})`);
+        out.push(
+            changes.length === 0
+                ? "none"
+                : table(
+                      ["figure", "before", "after"],
+                      changes.map(([p, a, b]) => [p, fmt(a, 1), fmt(b, 1)]),
+                  ),
+        );
+    }
+    fs.writeFileSync(OUT, JSON.stringify(results, null, 2) + "\n");
+    out.push("");
+    out.push(`written to ${path.relative(process.cwd(), OUT) || OUT}`);
+    console.log(out.join("\n"));
 }
 
 main().catch((e: unknown) => {

@@ -108,6 +108,16 @@ export interface ContractViolation {
     readonly message: string;
 }
 
+/** One request as the stand-in saw it; times from `performance.now()` of the test process. */
+export interface RequestRecord {
+    /** Route key, e.g. `POST /api/v2/buckets`. */
+    readonly route: string;
+    /** When the request arrived. */
+    readonly startMs: number;
+    /** When its answer was sent (or the connection reset). */
+    endMs: number;
+}
+
 /** Changes made "outside Pulumi": directly in the server's state, with the server's own rules. */
 export interface OutOfBand {
     createOrg(name: string): OrgState;
@@ -240,6 +250,7 @@ export class InfluxStandIn {
     private readonly faults = new FaultPlan();
     private readonly violations: ContractViolation[] = [];
     private readonly counts = new Map<string, number>();
+    private readonly log: RequestRecord[] = [];
     private readonly corruptions: { route: string; mutate: ResponseMutator; remaining: number }[] = [];
     private readonly server: http.Server;
     private readonly facts: ServerFacts;
@@ -397,6 +408,12 @@ export class InfluxStandIn {
 
     resetCounts(): void {
         this.counts.clear();
+        this.log.length = 0;
+    }
+
+    /** Every request since the last resetCounts, in arrival order, with when it arrived and was answered. */
+    requestLog(): readonly Readonly<RequestRecord>[] {
+        return this.log.map((r) => ({ ...r }));
     }
 
     // -------------------------------------------------------------------------------------------------------
@@ -465,6 +482,7 @@ export class InfluxStandIn {
     // -------------------------------------------------------------------------------------------------------
 
     private async onRequest(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+        const arrived = performance.now();
         const raw = await readBody(req);
         const method = (req.method ?? "GET").toUpperCase();
         const url = new URL(req.url ?? "/", "http://stand-in.invalid");
@@ -472,6 +490,9 @@ export class InfluxStandIn {
         const operation = typeof matched === "object" ? matched.operation : undefined;
         const route = operation?.routeKey ?? `${method} ${url.pathname}`;
         this.counts.set(route, (this.counts.get(route) ?? 0) + 1);
+        const record: RequestRecord = { route, startMs: arrived, endMs: arrived };
+        this.log.push(record);
+        res.once("close", () => (record.endMs = performance.now()));
 
         await sleep(this.faults.latency());
         const fault = this.faults.decide(route);

@@ -211,7 +211,7 @@ export class LiveStack {
     /** `pulumi refresh`: reads every dynamic resource; those gone are dropped from the state. */
     async refresh(): Promise<Step[]> {
         const steps: Step[] = [];
-        for (const r of this.state().filter((x) => x.dynamic)) {
+        const read = async (r: StackResource): Promise<void> => {
             const started = Date.now();
             try {
                 const state = await this.engine.refresh(r.urn);
@@ -222,6 +222,15 @@ export class LiveStack {
             } catch (e) {
                 steps.push(this.step(r, "failed", started, (e as Error).message));
                 throw new LiveStackError(e, steps);
+            }
+        };
+        const dynamic = this.state().filter((x) => x.dynamic);
+        if (this.options.parallel) {
+            // The engine reads every resource at once.
+            await Promise.all(dynamic.map(read));
+        } else {
+            for (const r of dynamic) {
+                await read(r);
             }
         }
         return steps;
@@ -373,7 +382,7 @@ export class LiveStack {
                     `(pulumi state unprotect)`,
             );
         }
-        for (const urn of this.deleteOrder(condemned)) {
+        const deleteOne = async (urn: string): Promise<void> => {
             const r = this.resources.get(urn)!;
             const started = Date.now();
             const skip = r.retainOnDelete
@@ -399,7 +408,28 @@ export class LiveStack {
             if (r.custom) {
                 steps.push(this.step(r, skip ? "delete-skipped" : "delete", started, skip));
             }
+        };
+        const order = this.deleteOrder(condemned);
+        if (!this.options.parallel) {
+            for (const urn of order) {
+                await deleteOne(urn);
+            }
+            return;
         }
+        // As the engine does in parallel: each delete waits only for the deletes of what depends on it.
+        const dependsOn = (urn: string): string[] => {
+            const r = this.resources.get(urn)!;
+            return [r.parent, ...r.dependencies, r.deletedWith].filter((d): d is string => d !== undefined);
+        };
+        const deleted = new Map<string, Promise<void>>();
+        for (const urn of order) {
+            const dependents = order.filter((u) => deleted.has(u) && dependsOn(u).includes(urn));
+            deleted.set(
+                urn,
+                Promise.all(dependents.map((u) => deleted.get(u))).then(() => deleteOne(urn)),
+            );
+        }
+        await Promise.all(deleted.values());
     }
 
     /** Dependents before their dependencies (parent, dependencies, deletedWith); otherwise reverse registration. */
