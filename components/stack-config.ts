@@ -89,6 +89,20 @@ const FLAGSMITH_KEYS = [
     "protectData",
 ];
 
+/** `flagsmith.*` keys that only one Flagsmith platform uses, and the hint given when set on the other. */
+const FLAGSMITH_PLATFORM_ONLY: Readonly<Record<string, { platform: "docker" | "kubernetes"; hint: string }>> = {
+    image: {
+        platform: "docker",
+        hint: 'on kubernetes set the chart\'s image: flagsmith.extraValues: { api: { image: { tag: "..." } } }',
+    },
+    apiPort: { platform: "docker", hint: "on kubernetes the chart's Service is reached through your ingress" },
+    allowedHosts: { platform: "docker", hint: "on kubernetes set it through flagsmith.extraValues (api.extraEnv)" },
+    protectData: { platform: "docker", hint: "on kubernetes the database is the chart's or flagsmith.database" },
+    namespace: { platform: "kubernetes", hint: "remove it" },
+    database: { platform: "kubernetes", hint: "on docker the program runs its own Postgres" },
+    extraValues: { platform: "kubernetes", hint: "remove it" },
+};
+
 function isRecord(v: unknown): v is Record<string, unknown> {
     return typeof v === "object" && v !== null && !Array.isArray(v);
 }
@@ -232,6 +246,13 @@ function parseFlagsmith(
         problems.push(
             "flagsmith.platform: Flagsmith on Docker joins the InfluxDB container's network; use platform: docker",
         );
+    }
+    for (const [key, only] of Object.entries(FLAGSMITH_PLATFORM_ONLY)) {
+        if (f[key] !== undefined && only.platform !== platform) {
+            problems.push(
+                `flagsmith.${key}: only used when Flagsmith runs on ${only.platform}, not on ${platform}; ${only.hint}`,
+            );
+        }
     }
     if (f.protectData !== undefined && typeof f.protectData !== "boolean") {
         problems.push("flagsmith.protectData: must be true or false");

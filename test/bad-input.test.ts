@@ -263,6 +263,20 @@ const BAD_INPUT: readonly Row[] = [
         /did you mean "api"\?.*Fix the key or remove it/,
     ),
     cfg(
+        "flagsmith.image",
+        "set for Flagsmith on Kubernetes",
+        () => ({ platform: "kubernetes", flagsmith: { image: "flagsmith/flagsmith:2.227.0" } }),
+        /flagsmith\.image: only used when Flagsmith runs on docker, not on kubernetes/,
+        /flagsmith\.extraValues: \{ api: \{ image/,
+    ),
+    cfg(
+        "flagsmith.database",
+        "set for Flagsmith on Docker",
+        () => ({ flagsmith: { database: { url: "postgres://db/flagsmith" } } }),
+        /flagsmith\.database: only used when Flagsmith runs on kubernetes, not on docker/,
+        /runs its own Postgres/,
+    ),
+    cfg(
         "influxdb.url (external)",
         '"influx.internal:8086" (no scheme)',
         (t) => external(t, { url: "influx.internal:8086", managementUrl: t.url }),
