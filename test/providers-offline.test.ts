@@ -3,6 +3,7 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as os from "os";
+import * as path from "path";
 import { Authorization, Bucket, Organization, Task } from "../dynamic-providers";
 import {
     captureDynamicResources,
@@ -51,6 +52,8 @@ describe("providers through the host: previews are offline", function () {
             assert.ok(code.length <= 4096, `${type} provider code is ${code.length} bytes`);
             assert.match(code, new RegExp(`kind: "${type}"`), type);
             assert.ok(!code.includes("offline-token-value"), `${type} provider code contains the token`);
+            // Resolved in the plugin from its working directory: the state works from any checkout or CI runner.
+            assert.ok(!code.includes(path.resolve(__dirname, "..")), `${type} provider code names this checkout`);
             assert.ok(
                 !/new InfluxDB|callApi|retentionRules|analyzeFlux/.test(code),
                 `${type} captured its implementation`,
