@@ -57,15 +57,11 @@ function apisFor(conn: Connection, timeoutMs = (conn.requestTimeoutSeconds ?? 30
  */
 const answered: string[] = [];
 
-/** Forgets which servers answered (tests). */
-export function resetReadiness(): void {
-    answered.length = 0;
-}
-
 /**
- * Runs one API operation: waits for readiness, retries transient failures, maps errors (naming `operation`).
- * `recover`, when given, runs before retrying a failure the server may have applied (a lost create answer) and
- * may return the already-created resource so that no duplicate is made.
+ * Runs one API operation that may write: waits for readiness, retries transient failures, maps errors (naming
+ * `operation`), and drops the server's shared listings before and after (a listing that overlapped the write may
+ * miss it). `recover`, when given, runs before retrying a failure the server may have applied (a lost create answer)
+ * and may return the already-created resource so that no duplicate is made.
  */
 export async function callApi<T>(
     conn: Connection,
@@ -74,7 +70,11 @@ export async function callApi<T>(
     recover?: (apis: Apis) => Promise<T | undefined>,
 ): Promise<T> {
     forgetListings(conn.url);
-    return run(conn, operation, fn, recover);
+    try {
+        return await run(conn, operation, fn, recover);
+    } finally {
+        forgetListings(conn.url);
+    }
 }
 
 async function run<T>(
