@@ -14,8 +14,7 @@ import {
     isUnknown,
     jsonEqual,
 } from "./common";
-import { InfluxResourceArgs, influxProvider, influxResourceOptions, influxResourceProps } from "./resource";
-import { providerStub } from "./stub";
+import { InfluxResource, InfluxResourceArgs, influxProvider } from "./resource";
 
 export type PermissionAction = "read" | "write";
 
@@ -298,7 +297,7 @@ export const authorizationProvider = influxProvider<AuthorizationInputs, Authori
 });
 
 /** An InfluxDB API token with explicit permissions. Its Pulumi ID is the authorization ID; `token` is a secret. */
-export class Authorization extends pulumi.dynamic.Resource {
+export class Authorization extends InfluxResource {
     /** The authorization ID. */
     declare public readonly authorizationId: pulumi.Output<string>;
     /** The token value. Secret. */
@@ -309,13 +308,6 @@ export class Authorization extends pulumi.dynamic.Resource {
     declare public readonly permissions: pulumi.Output<PermissionInputs[]>;
 
     constructor(name: string, args: AuthorizationArgs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            providerStub("Authorization"),
-            name,
-            influxResourceProps(args, ["authorizationId", "token"]),
-            influxResourceOptions(opts, ["token"]),
-            "influxdb",
-            "Authorization",
-        );
+        super("Authorization", name, args, ["authorizationId", "token"], opts, ["token"]);
     }
 }

@@ -5,8 +5,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { callApi, Connection } from "./client";
 import { checkConnection, checkId, compact, connectionKey, diffByRules, DiffRule, isUnknown } from "./common";
-import { InfluxResourceArgs, influxProvider, influxResourceOptions, influxResourceProps } from "./resource";
-import { providerStub } from "./stub";
+import { InfluxResource, InfluxResourceArgs, influxProvider } from "./resource";
 import { analyzeFlux } from "./flux-analyzer";
 
 /** Arguments of a Backfill. */
@@ -76,18 +75,11 @@ export const backfillProvider = influxProvider<BackfillInputs, BackfillOutputs>(
 });
 
 /** Runs a Flux query once (a backfill); see the file header for idempotence. */
-export class Backfill extends pulumi.dynamic.Resource {
+export class Backfill extends InfluxResource {
     /** When the query ran (ISO 8601). */
     declare public readonly ranAt: pulumi.Output<string>;
 
     constructor(name: string, args: BackfillArgs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            providerStub("Backfill"),
-            name,
-            influxResourceProps(args, ["ranAt"]),
-            influxResourceOptions(opts),
-            "influxdb",
-            "Backfill",
-        );
+        super("Backfill", name, args, ["ranAt"], opts);
     }
 }

@@ -12,8 +12,7 @@ import {
     DiffRule,
     isUnknown,
 } from "./common";
-import { InfluxResourceArgs, influxProvider, influxResourceOptions, influxResourceProps } from "./resource";
-import { providerStub } from "./stub";
+import { InfluxResource, InfluxResourceArgs, influxProvider } from "./resource";
 
 /** Arguments of a Bucket. */
 export interface BucketArgs extends InfluxResourceArgs {
@@ -329,7 +328,7 @@ export const bucketProvider = influxProvider<BucketInputs, BucketOutputs>({
 });
 
 /** An InfluxDB bucket. Its Pulumi ID is the bucket ID. */
-export class Bucket extends pulumi.dynamic.Resource {
+export class Bucket extends InfluxResource {
     /** The bucket ID. */
     declare public readonly bucketId: pulumi.Output<string>;
     /** Bucket name. */
@@ -344,13 +343,6 @@ export class Bucket extends pulumi.dynamic.Resource {
     declare public readonly description: pulumi.Output<string>;
 
     constructor(name: string, args: BucketArgs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            providerStub("Bucket"),
-            name,
-            influxResourceProps(args, ["bucketId", "createdAt"]),
-            influxResourceOptions(opts),
-            "influxdb",
-            "Bucket",
-        );
+        super("Bucket", name, args, ["bucketId", "createdAt"], opts);
     }
 }

@@ -3,8 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { callApi, Connection, readApi } from "./client";
 import { checkConnection, compact, connectionKey, diffByRules, DiffRule, isUnknown } from "./common";
 import { ConnectionArgs } from "./connection";
-import { influxProvider, influxResourceOptions, influxResourceProps } from "./resource";
-import { providerStub } from "./stub";
+import { InfluxResource, influxProvider } from "./resource";
 
 export { ConnectionArgs } from "./connection";
 
@@ -83,20 +82,13 @@ export const organizationProvider = influxProvider<OrganizationInputs, Organizat
 });
 
 /** Looks up an existing InfluxDB organization by name; its Pulumi ID is the organization ID. */
-export class Organization extends pulumi.dynamic.Resource {
+export class Organization extends InfluxResource {
     /** The organization's ID. */
     declare public readonly orgId: pulumi.Output<string>;
     /** The organization's name. */
     declare public readonly name: pulumi.Output<string>;
 
     constructor(name: string, args: OrganizationArgs, opts?: pulumi.CustomResourceOptions) {
-        super(
-            providerStub("Organization"),
-            name,
-            influxResourceProps(args, ["orgId"]),
-            influxResourceOptions(opts),
-            "influxdb",
-            "Organization",
-        );
+        super("Organization", name, args, ["orgId"], opts);
     }
 }

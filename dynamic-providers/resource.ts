@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CheckFailure } from "./common";
 import { ConnectionArgs, secretConnection } from "./connection";
+import { ProviderKind, providerStub } from "./stub";
 
 /** What every InfluxDB resource in an organization takes. */
 export interface InfluxResourceArgs {
@@ -52,7 +53,7 @@ export function influxProvider<I, O>(impl: ProviderImpl<I, O>): pulumi.dynamic.R
 }
 
 /** Resource props: the args with the connection made secret, plus the provider's output names (unset). */
-export function influxResourceProps<A extends { readonly connection: pulumi.Input<ConnectionArgs> }>(
+function influxResourceProps<A extends { readonly connection: pulumi.Input<ConnectionArgs> }>(
     args: A,
     outputs: readonly string[],
 ): Record<string, unknown> {
@@ -64,7 +65,7 @@ export function influxResourceProps<A extends { readonly connection: pulumi.Inpu
 }
 
 /** Resource options: the connection (and `secretOutputs`) are secret in the state. */
-export function influxResourceOptions(
+function influxResourceOptions(
     opts: pulumi.CustomResourceOptions | undefined,
     secretOutputs: readonly string[] = [],
 ): pulumi.CustomResourceOptions {
@@ -72,4 +73,28 @@ export function influxResourceOptions(
         ...opts,
         additionalSecretOutputs: [...secretOutputs, "connection", ...(opts?.additionalSecretOutputs ?? [])],
     };
+}
+
+/**
+ * Base of every InfluxDB dynamic resource: type `pulumi-nodejs:dynamic/influxdb:<kind>`, served by the stub of that
+ * kind, with the connection (and `secretOutputs`) secret in the state.
+ */
+export abstract class InfluxResource extends pulumi.dynamic.Resource {
+    protected constructor(
+        kind: ProviderKind,
+        name: string,
+        args: { readonly connection: pulumi.Input<ConnectionArgs> },
+        outputs: readonly string[],
+        opts?: pulumi.CustomResourceOptions,
+        secretOutputs: readonly string[] = [],
+    ) {
+        super(
+            providerStub(kind),
+            name,
+            influxResourceProps(args, outputs),
+            influxResourceOptions(opts, secretOutputs),
+            "influxdb",
+            kind,
+        );
+    }
 }

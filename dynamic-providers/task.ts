@@ -13,8 +13,7 @@ import {
     DiffRule,
     isUnknown,
 } from "./common";
-import { InfluxResourceArgs, influxProvider, influxResourceOptions, influxResourceProps } from "./resource";
-import { providerStub } from "./stub";
+import { InfluxResource, InfluxResourceArgs, influxProvider } from "./resource";
 import { analyzeFlux, parseTaskOption } from "./flux-analyzer";
 
 export type TaskStatus = "active" | "inactive";
@@ -228,7 +227,7 @@ export const taskProvider = influxProvider<TaskInputs, TaskOutputs>({
 });
 
 /** An InfluxDB task. Its Pulumi ID is the task ID. */
-export class Task extends pulumi.dynamic.Resource {
+export class Task extends InfluxResource {
     /** The task ID. */
     declare public readonly taskId: pulumi.Output<string>;
     /** Name from the `option task` header. */
@@ -250,13 +249,6 @@ export class Task extends pulumi.dynamic.Resource {
 
     constructor(name: string, args: TaskArgs, opts?: pulumi.CustomResourceOptions) {
         const outputs = ["taskId", "taskName", "every", "cron", "offset", "lastRunStatus", "lastRunError"];
-        super(
-            providerStub("Task"),
-            name,
-            influxResourceProps(args, outputs),
-            influxResourceOptions(opts),
-            "influxdb",
-            "Task",
-        );
+        super("Task", name, args, outputs, opts);
     }
 }
