@@ -417,13 +417,9 @@ export class LiveStack {
             return;
         }
         // As the engine does in parallel: each delete waits only for the deletes of what depends on it.
-        const dependsOn = (urn: string): string[] => {
-            const r = this.resources.get(urn)!;
-            return [r.parent, ...r.dependencies, r.deletedWith].filter((d): d is string => d !== undefined);
-        };
         const deleted = new Map<string, Promise<void>>();
         for (const urn of order) {
-            const dependents = order.filter((u) => deleted.has(u) && dependsOn(u).includes(urn));
+            const dependents = order.filter((u) => deleted.has(u) && this.dependsOn(u).includes(urn));
             deleted.set(
                 urn,
                 Promise.all(dependents.map((u) => deleted.get(u))).then(() => deleteOne(urn)),
@@ -432,13 +428,15 @@ export class LiveStack {
         await Promise.all(deleted.values());
     }
 
+    /** What a resource in the state depends on: its parent, dependencies and deletedWith target. */
+    private dependsOn(urn: string): string[] {
+        const r = this.resources.get(urn)!;
+        return [r.parent, ...r.dependencies, r.deletedWith].filter((d): d is string => d !== undefined);
+    }
+
     /** Dependents before their dependencies (parent, dependencies, deletedWith); otherwise reverse registration. */
     private deleteOrder(condemned: Set<string>): string[] {
         const list = [...this.resources.keys()].filter((u) => condemned.has(u));
-        const dependsOn = (urn: string): string[] => {
-            const r = this.resources.get(urn)!;
-            return [r.parent, ...r.dependencies, r.deletedWith].filter((d): d is string => d !== undefined);
-        };
         const order: string[] = [];
         const done = new Set<string>();
         const visit = (urn: string, path: string[]): void => {
@@ -448,7 +446,7 @@ export class LiveStack {
             if (path.includes(urn)) {
                 throw new Error(`dependency cycle: ${[...path, urn].join(" -> ")}`);
             }
-            for (const dependent of [...list].reverse().filter((u) => dependsOn(u).includes(urn))) {
+            for (const dependent of [...list].reverse().filter((u) => this.dependsOn(u).includes(urn))) {
                 visit(dependent, [...path, urn]);
             }
             done.add(urn);
