@@ -14,7 +14,7 @@ import { KubernetesInfluxDB } from "../components/influxdb-kubernetes";
 import { DockerFlagsmith } from "../components/flagsmith-docker";
 import { Authorization, Bucket, Organization, Task } from "../dynamic-providers";
 import { CheckFailedError, Engine, ProviderHost, Props } from "./harness/provider-host";
-import { InfluxStandIn } from "./harness/influx-standin";
+import { InfluxStandIn, standInTarget } from "./harness/influx-standin";
 import { MockArgs, MockOutputs, runProgram, RunOptions } from "./harness/mocks";
 import { programMocks } from "./harness/program-mocks";
 
@@ -609,12 +609,7 @@ describe("bad input is rejected before any write, naming the setting and the fix
 
     before(async function () {
         standIn = await InfluxStandIn.start();
-        target = {
-            url: standIn.url,
-            token: standIn.operatorToken!,
-            orgId: standIn.orgId!,
-            orgName: standIn.orgName!,
-        };
+        target = standInTarget(standIn);
         const connection = { url: target.url, token: pulumi.secret(target.token), operationTimeoutSeconds: 10 };
         const run = await runProgram(() => {
             new Bucket("b", { connection, orgId: target.orgId, name: "good" });

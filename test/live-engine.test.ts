@@ -2,7 +2,7 @@
 // as the Pulumi engine runs them, and destroy still deletes every dependent before what it depends on.
 import * as assert from "assert";
 import { InfluxAnalytics } from "../components/analytics";
-import { InfluxStandIn } from "./harness/influx-standin";
+import { InfluxStandIn, standInTarget } from "./harness/influx-standin";
 import { LiveStack, standInInflux } from "./harness/live-engine";
 import { ProviderHost } from "./harness/provider-host";
 
@@ -24,12 +24,7 @@ describe("live stack harness: parallel operations", function () {
     it("creates, refreshes and destroys in parallel, deleting tasks and the token before the buckets", async function () {
         const program = () =>
             new InfluxAnalytics("analytics", {
-                influx: standInInflux({
-                    url: standIn.url,
-                    token: standIn.operatorToken!,
-                    orgId: standIn.orgId!,
-                    orgName: standIn.orgName!,
-                }),
+                influx: standInInflux(standInTarget(standIn)),
             });
         const stack = new LiveStack(host, { stack: "parallel", parallel: true });
         const before = standIn.buckets().length;

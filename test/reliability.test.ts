@@ -13,7 +13,7 @@ import {
 } from "../components/analytics";
 import { renderDownsamplingFlux } from "../components/downsampling";
 import { ConnectionArgs } from "../dynamic-providers/connection";
-import { InfluxStandIn } from "./harness/influx-standin";
+import { InfluxStandIn, standInTarget } from "./harness/influx-standin";
 import { FakeServer, LiveRun, LiveStack, LiveStackError, opsByName, standInInflux, Step } from "./harness/live-engine";
 import { MockRun, resolveOutput, runProgram } from "./harness/mocks";
 import { programMocks, TYPES } from "./harness/program-mocks";
@@ -35,11 +35,9 @@ interface Spec {
 const FAULT_TIMEOUTS: Timeouts = { readyTimeoutSeconds: 30, operationTimeoutSeconds: 30, requestTimeoutSeconds: 1 };
 const DAY = 86_400;
 
-const targetOf = (s: InfluxStandIn) => ({ url: s.url, token: s.operatorToken!, orgId: s.orgId!, orgName: s.orgName! });
-
 function analyticsProgram(standIn: InfluxStandIn, spec: Spec) {
     return () => {
-        const influx = standInInflux(targetOf(standIn), { server: spec.server, timeouts: spec.timeouts });
+        const influx = standInInflux(standInTarget(standIn), { server: spec.server, timeouts: spec.timeouts });
         const analytics = new InfluxAnalytics("analytics", {
             influx,
             bucket: spec.bucket,

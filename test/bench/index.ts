@@ -12,7 +12,7 @@ import { execSync } from "child_process";
 import { parse } from "yaml";
 import { InfluxAnalytics } from "../../components/analytics";
 import { Authorization, Backfill, Bucket, Organization, Task } from "../../dynamic-providers";
-import { InfluxStandIn } from "../harness/influx-standin";
+import { InfluxStandIn, standInTarget } from "../harness/influx-standin";
 import { LiveStack, standInInflux } from "../harness/live-engine";
 import { runProgram } from "../harness/mocks";
 import { programMocks } from "../harness/program-mocks";
@@ -53,8 +53,6 @@ interface Scenario {
     readonly program: (s: InfluxStandIn) => () => unknown;
 }
 
-const targetOf = (s: InfluxStandIn) => ({ url: s.url, token: s.operatorToken!, orgId: s.orgId!, orgName: s.orgName! });
-
 const flux = (name: string, from: string, to: string) =>
     `option task = {name: "${name}", every: 1h}\n\nfrom(bucket: "${from}")\n    |> range(start: -task.every)\n    |> aggregateWindow(every: 1h, fn: sum)\n    |> to(bucket: "${to}")\n`;
 
@@ -65,7 +63,7 @@ const SCENARIOS: Scenario[] = [
         tasks: 4,
         tokens: 1,
         // What index.ts builds on the InfluxDB side: InfluxAnalytics with its defaults.
-        program: (s) => () => new InfluxAnalytics("analytics", { influx: standInInflux(targetOf(s)) }),
+        program: (s) => () => new InfluxAnalytics("analytics", { influx: standInInflux(standInTarget(s)) }),
     },
     {
         name: "large stack",
@@ -73,7 +71,7 @@ const SCENARIOS: Scenario[] = [
         tasks: 200,
         tokens: 1,
         program: (s) => () => {
-            const influx = standInInflux(targetOf(s));
+            const influx = standInInflux(standInTarget(s));
             const connection = { url: influx.managementUrl, token: influx.adminToken };
             const common = { connection, orgId: influx.orgId };
             const buckets = Array.from(
@@ -141,7 +139,7 @@ async function runScenario(host: ProviderHost, scenario: Scenario): Promise<Scen
  */
 async function readinessLag(host: ProviderHost, downMs: readonly number[]): Promise<number[]> {
     const standIn = await InfluxStandIn.start();
-    const t = targetOf(standIn);
+    const t = standInTarget(standIn);
     const [org] = await captureDynamicResources(() => {
         new Organization("org", { connection: { url: t.url, token: pulumi.secret(t.token) }, name: t.orgName });
     });

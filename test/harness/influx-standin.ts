@@ -711,12 +711,10 @@ export async function startTestTarget(
         return realTarget(url, token, process.env.INFLUXDB_TEST_ORG || undefined);
     }
     const standIn = await InfluxStandIn.start(options);
-    return {
-        url: standIn.url,
-        token: standIn.operatorToken!,
-        orgId: standIn.orgId!,
-        orgName: standIn.orgName!,
-        standIn,
-        stop: () => standIn.stop(),
-    };
+    return { ...standInTarget(standIn), standIn, stop: () => standIn.stop() };
+}
+
+/** The URL, operator token and organization of a stand-in started set up (the default). */
+export function standInTarget(standIn: InfluxStandIn): Pick<TestTarget, "url" | "token" | "orgId" | "orgName"> {
+    return { url: standIn.url, token: standIn.operatorToken!, orgId: standIn.orgId!, orgName: standIn.orgName! };
 }
