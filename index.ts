@@ -8,8 +8,23 @@ import { createInfluxDB } from "./components/influxdb";
 import { DockerInfluxDB } from "./components/influxdb-docker";
 import { readStackSettings } from "./components/stack-config";
 
+/** How a person reaches Flagsmith once `pulumi up` is done. */
+interface FlagsmithAccessOutputs {
+    /** What to open in a browser (Docker: the API with its bundled frontend; Kubernetes: the dashboard). */
+    readonly flagsmithUrl?: pulumi.Output<string>;
+    /** Kubernetes without a frontend ingress: the port-forward that makes flagsmithUrl work. */
+    readonly flagsmithPortForward?: pulumi.Output<string | undefined>;
+    /** Kubernetes: the API as Flagsmith's pods reach it (not reachable from outside the cluster). */
+    readonly flagsmithApiInternalUrl?: pulumi.Output<string>;
+    /** The command that creates the first Flagsmith user (a Django superuser). */
+    readonly flagsmithFirstUser?: pulumi.Output<string>;
+}
+
 export = async () => {
     const settings = readStackSettings();
+    for (const warning of settings.warnings) {
+        await pulumi.log.warn(warning);
+    }
     const bucketNames = analyticsBucketNames(settings.bucket);
     // Every Flux script is checked by the Flux analyzer here, so a preview fails before any write.
     const tasks = planTasks(settings.bucket, settings.tasks);
@@ -27,24 +42,26 @@ export = async () => {
         backfillRange: settings.backfillRange,
     });
 
-    let flagsmithUrl: pulumi.Output<string> | undefined;
+    let flagsmith: FlagsmithAccessOutputs = {};
     const f = settings.flagsmith;
     if (f.platform === "docker") {
-        const flagsmith = new DockerFlagsmith(
+        const docker = new DockerFlagsmith(
             "flagsmith",
             {
                 influxEnv: analytics.env,
                 network: (influx as DockerInfluxDB).networkName,
                 image: f.image,
                 apiPort: f.apiPort,
+                bindAddress: f.bindAddress,
                 allowedHosts: f.allowedHosts,
+                extraEnv: f.extraEnv,
                 protectData: f.protectData,
             },
             { dependsOn: [analytics] },
         );
-        flagsmithUrl = flagsmith.apiUrl;
+        flagsmith = { flagsmithUrl: docker.apiUrl, flagsmithFirstUser: docker.createSuperuserCommand };
     } else if (f.platform === "kubernetes") {
-        const flagsmith = new KubernetesFlagsmith(
+        const k8s = new KubernetesFlagsmith(
             "flagsmith",
             {
                 influxEnv: analytics.env,
@@ -54,20 +71,35 @@ export = async () => {
             },
             { dependsOn: [analytics] },
         );
-        flagsmithUrl = flagsmith.apiUrl;
+        flagsmith = {
+            flagsmithUrl: k8s.dashboardUrl,
+            flagsmithPortForward: k8s.dashboardPortForward,
+            flagsmithApiInternalUrl: k8s.apiUrl,
+            flagsmithFirstUser: k8s.createSuperuserCommand,
+        };
     }
 
     return {
         platform: settings.influx.platform,
-        flagsmithUrl,
+        flagsmithUrl: flagsmith.flagsmithUrl,
+        flagsmithPortForward: flagsmith.flagsmithPortForward,
+        flagsmithApiInternalUrl: flagsmith.flagsmithApiInternalUrl,
+        flagsmithFirstUser: flagsmith.flagsmithFirstUser,
         influxdbUrl: influx.managementUrl,
         influxdbInternalUrl: influx.internalUrl,
         influxdbOrg: influx.org,
         influxdbOrgId: influx.orgId,
         /** Kubernetes: the port-forward that makes influxdbUrl reachable from this machine. */
         influxdbPortForward: "portForwardCommand" in influx ? influx.portForwardCommand : undefined,
+        /** Docker, Kubernetes: the InfluxDB UI login set at first boot; the password is a secret. */
+        influxdbUsername: "username" in influx ? influx.username : undefined,
+        influxdbAdminPassword: "adminPassword" in influx ? influx.adminPassword : undefined,
+        /** The operator (all-access) token the stack manages InfluxDB with; a secret. */
+        influxdbOperatorToken: influx.adminToken,
         buckets: bucketNames,
         taskNames: tasks.map((t) => t.name),
+        /** Task name -> InfluxDB task ID (`influx task log list --task-id <id>`). */
+        taskIds: analytics.taskIds,
         taskHealth: analytics.taskHealth,
         /** The four variables for Flagsmith; INFLUXDB_TOKEN is a secret (`pulumi stack output --show-secrets`). */
         flagsmithEnv: analytics.env,

@@ -14,6 +14,8 @@ import {
     renderBackfillFlux,
     renderDownsamplingFlux,
 } from "./downsampling";
+import { parseTaskOption } from "../dynamic-providers/flux-analyzer";
+import { settingError } from "./errors";
 
 const DAY = 86_400;
 
@@ -64,7 +66,7 @@ export function planTasks(bucket: string, settings: TaskSettings = {}): Downsamp
     const defaults = defaultDownsamplingTasks(bucket);
     const unknown = Object.keys(overrides).filter((n) => !defaults.some((t) => t.name === n));
     if (unknown.length > 0) {
-        throw new Error(
+        throw settingError(
             `tasks.overrides names unknown task(s) ${unknown.map((n) => JSON.stringify(n)).join(", ")}; ` +
                 `the default tasks are ${defaults.map((t) => JSON.stringify(t.name)).join(", ")}`,
         );
@@ -82,7 +84,7 @@ export function planTasks(bucket: string, settings: TaskSettings = {}): Downsamp
     const names = tasks.map((t) => t.name);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup !== undefined) {
-        throw new Error(`tasks: two tasks are named ${JSON.stringify(dup)}; task names must be unique in the stack`);
+        throw settingError(`tasks: two tasks are named ${JSON.stringify(dup)}; task names must be unique in the stack`);
     }
     return tasks;
 }
@@ -124,6 +126,10 @@ export async function checkTasks(
             }
         }
         warnings.push(...refs.unresolved.map((u) => `downsampling task ${JSON.stringify(t.name)}: ${u}`));
+        const header = parseTaskOption(renderDownsamplingFlux(t));
+        if (header.ok) {
+            warnings.push(...(header.ignored ?? []).map((i) => `downsampling task ${JSON.stringify(t.name)}: ${i}`));
+        }
     }
     return { errors, warnings };
 }
@@ -135,7 +141,7 @@ export async function assertTasksValid(
 ): Promise<string[]> {
     const { errors, warnings } = await checkTasks(tasks, declaredBuckets);
     if (errors.length > 0) {
-        throw new Error(`invalid downsampling task(s):\n  - ${errors.join("\n  - ")}`);
+        throw settingError(`invalid downsampling task(s):\n  - ${errors.join("\n  - ")}`);
     }
     return warnings;
 }
@@ -186,6 +192,8 @@ export class InfluxAnalytics extends pulumi.ComponentResource {
     public readonly env: FlagsmithInfluxEnv;
     /** Per task: status, last run status and error (fresh after `pulumi refresh`). */
     public readonly taskHealth: pulumi.Output<Record<string, TaskHealth>>;
+    /** Per task name: its InfluxDB task ID (`influx task log list --task-id <id>`). */
+    public readonly taskIds: pulumi.Output<Record<string, string>>;
 
     constructor(name: string, args: InfluxAnalyticsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("flagsmith:analytics:InfluxAnalytics", name, {}, opts);
@@ -309,23 +317,32 @@ export class InfluxAnalytics extends pulumi.ComponentResource {
             INFLUXDB_ORG: influx.org,
             INFLUXDB_BUCKET: raw.name,
         };
-        this.taskHealth = pulumi
-            .all(
-                Object.entries(tasks).map(([taskName, t]) =>
-                    pulumi
-                        .all([t.status, t.lastRunStatus, t.lastRunError])
-                        .apply(
-                            ([status, last, err]) =>
-                                [
-                                    taskName,
-                                    { status: status ?? "", lastRunStatus: last ?? "", lastRunError: err ?? "" },
-                                ] as const,
-                        ),
-                ),
-            )
-            .apply((entries) => Object.fromEntries(entries));
-        this.registerOutputs({ env: this.env, taskHealth: this.taskHealth, bucketNames: names });
+        this.taskHealth = perTask(tasks, (t) =>
+            pulumi.all([t.status, t.lastRunStatus, t.lastRunError]).apply(([status, last, err]) => ({
+                status: status ?? "",
+                lastRunStatus: last ?? "",
+                lastRunError: err ?? "",
+            })),
+        );
+        // The Pulumi ID is the task ID (known in a preview for an existing task, unlike the taskId output).
+        this.taskIds = perTask(tasks, (t) => t.id);
+        this.registerOutputs({
+            env: this.env,
+            taskHealth: this.taskHealth,
+            taskIds: this.taskIds,
+            bucketNames: names,
+        });
     }
+}
+
+/** One Output per task, gathered into an object keyed by task name. */
+function perTask<T>(
+    tasks: Readonly<Record<string, Task>>,
+    value: (task: Task) => pulumi.Output<T>,
+): pulumi.Output<Record<string, T>> {
+    return pulumi
+        .all(Object.entries(tasks).map(([taskName, t]) => value(t).apply((v) => [taskName, v] as const)))
+        .apply((entries) => Object.fromEntries(entries) as Record<string, T>);
 }
 
 /** A resource-name-safe form of a task name. */

@@ -1,4 +1,6 @@
+import { isIP } from "net";
 import * as pulumi from "@pulumi/pulumi";
+import { settingError } from "./errors";
 
 /**
  * What every InfluxDB implementation (Docker, Kubernetes, external) yields to the rest of the program.
@@ -70,7 +72,7 @@ export function checkInflux2Tag(tag: string, setting: string): void {
             tag === "latest" || tag === ""
                 ? `"${tag || "(no tag)"}" is InfluxDB 3, not 2.x`
                 : `"${tag}" is not an InfluxDB 2.x tag`;
-        throw new Error(
+        throw settingError(
             `${setting}: image tag ${why}; this program needs InfluxDB 2.x (organizations, buckets, tasks, v2 setup). ` +
                 `Pin a 2.x tag, e.g. ${DEFAULT_INFLUXDB_TAG}.`,
         );
@@ -84,7 +86,7 @@ export function checkInflux2Image(image: string, setting: string): string {
     const colon = withoutDigest.lastIndexOf(":");
     const tag = colon > slash ? withoutDigest.substring(colon + 1) : "";
     if (tag === "") {
-        throw new Error(
+        throw settingError(
             `${setting}: image "${image}" has no tag, which means latest = InfluxDB 3; ` +
                 `pin an InfluxDB 2.x tag, e.g. influxdb:${DEFAULT_INFLUXDB_TAG}.`,
         );
@@ -116,14 +118,16 @@ export function parseRetention(value: string, setting: string): number {
     }
     const parts = [...v.matchAll(/(\d+)(ns|us|µs|ms|s|m|h|d|w)/g)];
     if (parts.length === 0 || parts.map((p) => p[0]).join("") !== v) {
-        throw new Error(
+        throw settingError(
             `${setting}: "${value}" is not a duration; use e.g. 30d, 1w, 72h or 1h30m (units ns, us, ms, s, m, h, ` +
                 `d, w), or 0s for infinite retention.`,
         );
     }
     const seconds = parts.reduce((sum, p) => sum + Number(p[1]) * DURATION_UNITS[p[2]], 0);
     if (seconds !== 0 && seconds < MIN_RETENTION_SECONDS) {
-        throw new Error(`${setting}: retention "${value}" is below InfluxDB's minimum of 1h; use 1h or more, or 0s.`);
+        throw settingError(
+            `${setting}: retention "${value}" is below InfluxDB's minimum of 1h; use 1h or more, or 0s.`,
+        );
     }
     return seconds;
 }
@@ -131,14 +135,46 @@ export function parseRetention(value: string, setting: string): number {
 /** Throw unless `port` is an integer in 1..65535. */
 export function checkPort(port: number, setting: string): void {
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
-        throw new Error(`${setting}: port must be an integer between 1 and 65535, got ${JSON.stringify(port)}.`);
+        throw settingError(`${setting}: port must be an integer between 1 and 65535, got ${JSON.stringify(port)}.`);
     }
+}
+
+/** Throw unless `address` is an IPv4 or IPv6 address a Docker port can be published on (`127.0.0.1`, `0.0.0.0`). */
+export function checkBindAddress(address: string, setting: string): void {
+    if (isIP(address) === 0) {
+        throw settingError(
+            `${setting}: "${address}" is not an IP address; use 127.0.0.1 (this machine only), 0.0.0.0 (every ` +
+                `interface) or the address of one interface.`,
+        );
+    }
+}
+
+/**
+ * The problem with a boolean setting (`key` as the user writes it, e.g. `flagsmith.enabled`), or undefined when it is
+ * a boolean or unset. A quoted `"false"` in the stack file is a string: one message says to write it unquoted.
+ */
+export function booleanSettingProblem(value: unknown, key: string): string | undefined {
+    if (value === undefined || typeof value === "boolean") {
+        return undefined;
+    }
+    if (value === "true" || value === "false") {
+        return (
+            `${key}: ${JSON.stringify(value)} is a quoted string, not a boolean; write it unquoted in ` +
+            `Pulumi.<stack>.yaml, or run: pulumi config set --path ${shellWord(key)} ${value}`
+        );
+    }
+    return `${key}: must be true or false, got ${JSON.stringify(value)}. Fix: pulumi config set --path ${shellWord(key)} true`;
+}
+
+/** `word` quoted for a POSIX shell when it holds more than letters, digits and `_.-`. */
+export function shellWord(word: string): string {
+    return /^[\w.-]+$/.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
 /** Throw unless `value` is a non-blank string. */
 export function checkNonEmpty(value: unknown, setting: string, what: string): void {
     if (typeof value !== "string" || value.trim() === "") {
-        throw new Error(`${setting}: ${what} must be a non-empty string, got ${JSON.stringify(value)}.`);
+        throw settingError(`${setting}: ${what} must be a non-empty string, got ${JSON.stringify(value)}.`);
     }
 }
 
@@ -151,7 +187,7 @@ export function checkHttpUrl(url: string, setting: string): void {
         parsed = undefined;
     }
     if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
-        throw new Error(`${setting}: "${url}" is not an http(s) URL; use e.g. http://influxdb.example.com:8086.`);
+        throw settingError(`${setting}: "${url}" is not an http(s) URL; use e.g. http://influxdb.example.com:8086.`);
     }
 }
 

@@ -3,7 +3,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { FLAGSMITH_MANAGED_ENV, FlagsmithInfluxEnv } from "./connection";
+import { checkBindAddress, FLAGSMITH_MANAGED_ENV, FlagsmithInfluxEnv, validated } from "./connection";
+import { resourceError, settingError } from "./errors";
 
 /** Flagsmith's unified image (API + bundled frontend), pinned to the app version of chart 0.81.0. */
 export const DEFAULT_FLAGSMITH_IMAGE = "flagsmith/flagsmith:2.227.0";
@@ -11,6 +12,8 @@ export const DEFAULT_FLAGSMITH_IMAGE = "flagsmith/flagsmith:2.227.0";
 export const DEFAULT_POSTGRES_IMAGE = "postgres:15.13-alpine";
 /** Host port the API is published on by default (the port the image listens on, too). */
 export const DEFAULT_API_PORT = 8000;
+/** Host address the API port is bound to by default: this machine only, like InfluxDB's. */
+export const DEFAULT_BIND_ADDRESS = "127.0.0.1";
 /** Port gunicorn binds inside the Flagsmith image (API and task processor alike). */
 export const FLAGSMITH_CONTAINER_PORT = 8000;
 /** Database and role Flagsmith uses inside the bundled Postgres. */
@@ -45,6 +48,8 @@ export interface DockerFlagsmithArgs {
     readonly postgresImage?: pulumi.Input<string>;
     /** Host port the API (and its bundled frontend) is published on. Default 8000; an integer in 1..65535. */
     readonly apiPort?: pulumi.Input<number>;
+    /** Host address `apiPort` is bound to. Default `127.0.0.1` (this machine only); an IPv4 or IPv6 address. */
+    readonly bindAddress?: pulumi.Input<string>;
     /** DJANGO_ALLOWED_HOSTS entries (Django syntax: `*`, `.example.com`). Default `["*"]`; non-empty, no commas. */
     readonly allowedHosts?: pulumi.Input<pulumi.Input<string>[]>;
     /** More environment for migrate, API and task processor (e.g. `ENABLE_ADMIN_ACCESS_USER_PASS`). Default none. */
@@ -67,7 +72,7 @@ export interface DockerFlagsmithNames {
 /** Stack-scoped Docker names; `suffix` must be a valid Docker name fragment. */
 export function dockerFlagsmithNames(suffix: string): DockerFlagsmithNames {
     if (!/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(suffix)) {
-        throw new Error(`DockerFlagsmith: name suffix "${suffix}" must match [A-Za-z0-9][A-Za-z0-9_.-]*`);
+        throw settingError(`DockerFlagsmith: name suffix "${suffix}" must match [A-Za-z0-9][A-Za-z0-9_.-]*`);
     }
     return {
         postgres: `flagsmith-postgres-${suffix}`,
@@ -78,19 +83,26 @@ export function dockerFlagsmithNames(suffix: string): DockerFlagsmithNames {
     };
 }
 
-/** Throws unless `image` names a tag other than `latest` or a digest (a moving tag would redeploy silently). */
-export function assertPinnedImage(image: string, what: string): string {
+/** Why `image` is not pinned to a tag other than `latest` or a digest (moving tags redeploy silently), or undefined. */
+export function pinnedImageProblem(image: string): string | undefined {
     const withoutDigest = image.split("@")[0];
     const hasDigest = /@sha256:[0-9a-f]{64}$/.test(image);
     const lastSegment = withoutDigest.split("/").pop() ?? "";
     const tag = lastSegment.includes(":") ? lastSegment.slice(lastSegment.indexOf(":") + 1) : undefined;
     if (image.trim() !== image || withoutDigest === "") {
-        throw new Error(`DockerFlagsmith: ${what} "${image}" is not a valid image reference`);
+        return `"${image}" is not a valid image reference`;
     }
     if (!hasDigest && (tag === undefined || tag === "" || tag === "latest")) {
-        throw new Error(
-            `DockerFlagsmith: ${what} "${image}" must be pinned to a version tag (not "latest") or a digest`,
-        );
+        return `"${image}" must be pinned to a version tag (not "latest") or a digest`;
+    }
+    return undefined;
+}
+
+/** Throws unless `image` names a tag other than `latest` or a digest (see {@link pinnedImageProblem}). */
+export function assertPinnedImage(image: string, what: string): string {
+    const problem = pinnedImageProblem(image);
+    if (problem !== undefined) {
+        throw settingError(`DockerFlagsmith: ${what} ${problem}`);
     }
     return image;
 }
@@ -98,7 +110,7 @@ export function assertPinnedImage(image: string, what: string): string {
 /** Throws unless `port` is an integer in 1..65535. */
 export function assertPort(port: number, what: string): number {
     if (!Number.isInteger(port) || port < 1 || port > 65535) {
-        throw new Error(`DockerFlagsmith: ${what} must be an integer in 1..65535, got ${port}`);
+        throw settingError(`DockerFlagsmith: ${what} must be an integer in 1..65535, got ${port}`);
     }
     return port;
 }
@@ -106,11 +118,13 @@ export function assertPort(port: number, what: string): number {
 /** Validates DJANGO_ALLOWED_HOSTS entries and returns them comma-joined, as Django's env.list() reads them. */
 export function allowedHostsValue(hosts: readonly string[]): string {
     if (hosts.length === 0) {
-        throw new Error("DockerFlagsmith: allowedHosts must not be empty (Django would reject every request)");
+        throw settingError("DockerFlagsmith: allowedHosts must not be empty (Django would reject every request)");
     }
     for (const h of hosts) {
         if (h.trim() === "" || /[,\s]/.test(h)) {
-            throw new Error(`DockerFlagsmith: allowedHosts entry "${h}" must be non-empty, without commas or spaces`);
+            throw settingError(
+                `DockerFlagsmith: allowedHosts entry "${h}" must be non-empty, without commas or spaces`,
+            );
         }
     }
     return hosts.join(",");
@@ -122,21 +136,46 @@ export function healthCheckHost(hosts: readonly string[]): string {
     return hosts.includes("*") || first === undefined ? "localhost" : first.replace(/^\./, "");
 }
 
+/**
+ * Why `extraEnv` may not set the variable `name` (one the component owns, USE_POSTGRES_FOR_ANALYTICS, or not a valid
+ * name), or undefined when it may.
+ */
+export function extraEnvNameProblem(name: string): string | undefined {
+    if (name === "USE_POSTGRES_FOR_ANALYTICS") {
+        return (
+            "must not set USE_POSTGRES_FOR_ANALYTICS: Flagsmith would then store analytics in Postgres instead of " +
+            "InfluxDB"
+        );
+    }
+    if (MANAGED_ENV_NAMES.includes(name)) {
+        return `must not set ${name}: the component sets it`;
+    }
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+        return `name "${name}" is not a valid environment variable name`;
+    }
+    return undefined;
+}
+
 /** Throws unless `extraEnv` leaves the variables this component owns (and USE_POSTGRES_FOR_ANALYTICS) alone. */
 export function assertExtraEnv(extra: Readonly<Record<string, unknown>>): void {
     for (const name of Object.keys(extra)) {
-        if (MANAGED_ENV_NAMES.includes(name)) {
-            throw new Error(
-                name === "USE_POSTGRES_FOR_ANALYTICS"
-                    ? "DockerFlagsmith: extraEnv must not set USE_POSTGRES_FOR_ANALYTICS: Flagsmith would then store " +
-                          "analytics in Postgres instead of InfluxDB"
-                    : `DockerFlagsmith: extraEnv must not set ${name}: the component sets it`,
-            );
-        }
-        if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-            throw new Error(`DockerFlagsmith: extraEnv name "${name}" is not a valid environment variable name`);
+        const problem = extraEnvNameProblem(name);
+        if (problem !== undefined) {
+            throw settingError(`DockerFlagsmith: extraEnv ${problem}`);
         }
     }
+}
+
+/** The URL a browser on the Docker host opens for a port bound to `bindAddress` (`localhost` for loopback/any). */
+export function publishedUrl(bindAddress: string, port: number): string {
+    const local = ["127.0.0.1", "0.0.0.0", "::", "::1"].includes(bindAddress);
+    const host = local ? "localhost" : bindAddress.includes(":") ? `[${bindAddress}]` : bindAddress;
+    return `http://${host}:${port}`;
+}
+
+/** The command that creates the first Flagsmith (Django super)user in the API container `containerName`. */
+export function createSuperuserCommand(containerName: string): string {
+    return `docker exec -it ${containerName} python manage.py createsuperuser`;
 }
 
 /** `KEY=value` entries for a container's `envs`, sorted by name so the order never causes a diff. */
@@ -164,11 +203,17 @@ export function postgresDatabaseUrl(password: string, host: string): string {
  * The Docker provider does not fail a container created with `attach: true, mustRun: false` when its command exits
  * non-zero: it only records `exitCode`. This turns a failed migration into a deployment error instead.
  */
-export function assertMigrationSucceeded(exitCode: number | undefined, containerName: string, urn?: string): void {
+export function assertMigrationSucceeded(
+    exitCode: number | undefined,
+    containerName: string,
+    urn?: string,
+    container?: pulumi.Resource,
+): void {
     if (exitCode !== 0) {
         const rerun =
             urn === undefined ? "" : `, fix the cause, then run it again with \`pulumi up --replace '${urn}'\``;
-        throw new Error(
+        const report = (message: string) => (container ? resourceError(message, container) : settingError(message));
+        throw report(
             `Flagsmith migrations failed: container ${containerName} exited with ` +
                 `${exitCode === undefined ? "no exit code" : `code ${exitCode}`}; ` +
                 `see \`docker logs ${containerName}\`${rerun}`,
@@ -207,8 +252,10 @@ export function taskProcessorHealthCheckCommand(): string[] {
  * refresh see it gone and re-create it, re-running migrations on every deployment; `docker logs` also needs it.
  */
 export class DockerFlagsmith extends pulumi.ComponentResource {
-    /** URL of the API (and bundled frontend) from the Docker host, `http://localhost:<apiPort>`. */
+    /** URL of the API (and bundled frontend) from the Docker host, e.g. `http://localhost:8000` (publishedUrl). */
     public readonly apiUrl: pulumi.Output<string>;
+    /** Command that creates the first user (a Django superuser) in the API container. */
+    public readonly createSuperuserCommand: pulumi.Output<string>;
     /** Host port the API is published on. */
     public readonly apiPort: pulumi.Output<number>;
     /** Container names. */
@@ -229,6 +276,9 @@ export class DockerFlagsmith extends pulumi.ComponentResource {
             .output(args.postgresImage ?? DEFAULT_POSTGRES_IMAGE)
             .apply((i) => assertPinnedImage(i, "postgresImage"));
         const apiPort = pulumi.output(args.apiPort ?? DEFAULT_API_PORT).apply((p) => assertPort(p, "apiPort"));
+        const bindAddress = validated(args.bindAddress ?? DEFAULT_BIND_ADDRESS, (a) =>
+            checkBindAddress(a, "DockerFlagsmith: bindAddress"),
+        );
         const allowedHosts = pulumi.output(args.allowedHosts ?? ["*"]);
         const extraEnv = pulumi.output(args.extraEnv ?? {}).apply((e) => {
             assertExtraEnv(e);
@@ -334,7 +384,7 @@ export class DockerFlagsmith extends pulumi.ComponentResource {
         const migrated = pulumi
             .all([migrate.exitCode, migrate.id, migrate.name, migrate.urn])
             .apply(([code, id, n, urn]) => {
-                assertMigrationSucceeded(code, n, urn);
+                assertMigrationSucceeded(code, n, urn, migrate);
                 return id;
             });
         const migratedLabel = [{ label: "flagsmith.migrate-container-id", value: migrated }];
@@ -348,7 +398,7 @@ export class DockerFlagsmith extends pulumi.ComponentResource {
                 envs,
                 labels: migratedLabel,
                 networksAdvanced: networks,
-                ports: [{ internal: FLAGSMITH_CONTAINER_PORT, external: apiPort }],
+                ports: [{ internal: FLAGSMITH_CONTAINER_PORT, external: apiPort, ip: bindAddress }],
                 restart: "unless-stopped",
                 ...flagsmithHealth(allowedHosts.apply((hosts) => apiHealthCheckCommand(healthCheckHost(hosts)))),
             },
@@ -371,7 +421,8 @@ export class DockerFlagsmith extends pulumi.ComponentResource {
         );
 
         this.apiPort = apiPort;
-        this.apiUrl = pulumi.interpolate`http://localhost:${apiPort}`;
+        this.apiUrl = pulumi.all([bindAddress, apiPort]).apply(([a, p]) => publishedUrl(a, p));
+        this.createSuperuserCommand = api.name.apply(createSuperuserCommand);
         this.postgresContainerName = postgres.name;
         this.migrateContainerName = migrate.name;
         this.apiContainerName = api.name;
@@ -379,6 +430,7 @@ export class DockerFlagsmith extends pulumi.ComponentResource {
         this.postgresVolumeName = volume.name;
         this.registerOutputs({
             apiUrl: this.apiUrl,
+            createSuperuserCommand: this.createSuperuserCommand,
             apiPort: this.apiPort,
             postgresContainerName: this.postgresContainerName,
             migrateContainerName: this.migrateContainerName,

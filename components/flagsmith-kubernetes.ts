@@ -7,6 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { chartKeysFile, isPlainObject, validateChartValues } from "./chart-values";
 import { FLAGSMITH_MANAGED_ENV, FlagsmithInfluxEnv } from "./connection";
+import { settingError } from "./errors";
 
 /** The chart this component deploys. Pinned: the values are validated against this version's values.yaml. */
 export const FLAGSMITH_CHART = {
@@ -111,7 +112,7 @@ export function dnsLabel(base: string, max: number, what: string): string {
         .slice(0, max)
         .replace(/^-+|-+$/g, "");
     if (label === "") {
-        throw new Error(`KubernetesFlagsmith: cannot derive a ${what} from "${base}"`);
+        throw settingError(`KubernetesFlagsmith: cannot derive a ${what} from "${base}"`);
     }
     return label;
 }
@@ -119,7 +120,9 @@ export function dnsLabel(base: string, max: number, what: string): string {
 /** Throws unless `name` is a DNS-1123 label of at most `max` characters. */
 export function assertDnsLabel(name: string, max: number, what: string): string {
     if (name.length > max || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) {
-        throw new Error(`KubernetesFlagsmith: ${what} "${name}" must be a DNS-1123 label of at most ${max} characters`);
+        throw settingError(
+            `KubernetesFlagsmith: ${what} "${name}" must be a DNS-1123 label of at most ${max} characters`,
+        );
     }
     return name;
 }
@@ -133,6 +136,67 @@ export function flagsmithFullname(releaseName: string): string {
 /** In-cluster URL of the API service the chart creates (`<fullname>-api`, port `service.api.port`). */
 export function flagsmithApiUrl(releaseName: string, namespace: string, port: number): string {
     return `http://${flagsmithFullname(releaseName)}-api.${namespace}.svc.cluster.local:${port}`;
+}
+
+/** Local port of the dashboard port-forward (the chart's NOTES.txt uses 8080). */
+export const DASHBOARD_LOCAL_PORT = 8080;
+
+/** How a person reaches Flagsmith's dashboard from their machine. */
+export interface FlagsmithAccess {
+    /** What to open in a browser. */
+    readonly url: string;
+    /** The `kubectl port-forward` command to run first; undefined when `url` is an ingress. */
+    readonly portForward?: string;
+}
+
+/**
+ * How to reach the dashboard of chart 0.81.0 with `values`: the first host of the frontend ingress
+ * (`ingress.frontend.enabled` + `hosts`; https when `ingress.frontend.tls` lists it), else a port-forward to the
+ * frontend Service (`<fullname>-frontend`, `service.frontend.port`), or to the API Service when `frontend.enabled` is
+ * false (the chart then has no frontend; the API serves Django's /admin/).
+ */
+export function flagsmithAccess(
+    releaseName: string,
+    namespace: string,
+    values: Record<string, unknown>,
+): FlagsmithAccess {
+    const frontend = valueAt(values, "frontend.enabled") !== false;
+    const hosts = valueAt(values, "ingress.frontend.hosts");
+    const host = Array.isArray(hosts) && typeof hosts[0] === "string" ? hosts[0] : undefined;
+    if (frontend && valueAt(values, "ingress.frontend.enabled") === true && host !== undefined) {
+        const tls = valueAt(values, "ingress.frontend.tls");
+        const secure =
+            Array.isArray(tls) && tls.some((t) => isPlainObject(t) && Array.isArray(t.hosts) && t.hosts.includes(host));
+        return { url: `${secure ? "https" : "http"}://${host}` };
+    }
+    const component = frontend ? "frontend" : "api";
+    const local = frontend ? DASHBOARD_LOCAL_PORT : SERVICE_PORTS.api;
+    const service = `${flagsmithFullname(releaseName)}-${component}`;
+    return {
+        url: `http://localhost:${local}`,
+        portForward: `kubectl -n ${namespace} port-forward svc/${service} ${local}:${servicePort(values, component)}`,
+    };
+}
+
+/** The command that creates the first Flagsmith (Django super)user in the API Deployment of release `releaseName`. */
+export function kubernetesCreateSuperuserCommand(releaseName: string, namespace: string): string {
+    const deployment = `${flagsmithFullname(releaseName)}-api`;
+    return (
+        `kubectl -n ${namespace} exec -it deploy/${deployment} -c ${FLAGSMITH_CHART.name}-api -- ` +
+        "python manage.py createsuperuser"
+    );
+}
+
+/** The value at a dotted path of chart values, or undefined. */
+function valueAt(values: Record<string, unknown>, dotted: string): unknown {
+    let node: unknown = values;
+    for (const part of dotted.split(".")) {
+        if (!isPlainObject(node)) {
+            return undefined;
+        }
+        node = node[part];
+    }
+    return node;
 }
 
 /** Whether `values` sets `dotted` (or, for a non-object in between, something that would replace it). */
@@ -154,7 +218,7 @@ function setsPath(values: Record<string, unknown>, dotted: string): boolean {
 export function assertNoManagedValues(extra: Record<string, unknown>): void {
     for (const p of MANAGED_VALUE_PATHS) {
         if (setsPath(extra, p)) {
-            throw new Error(
+            throw settingError(
                 p === "UsePostgresForAnalytics"
                     ? `KubernetesFlagsmith: extraValues must not set "${p}": Flagsmith would store analytics in ` +
                           `Postgres instead of InfluxDB`
@@ -165,7 +229,7 @@ export function assertNoManagedValues(extra: Record<string, unknown>): void {
     for (const map of ENV_MAPS) {
         for (const name of MANAGED_ENV_NAMES) {
             if (setsPath(extra, `${map}.${name}`)) {
-                throw new Error(
+                throw settingError(
                     `KubernetesFlagsmith: extraValues must not set "${map}.${name}": ` +
                         (name === "USE_POSTGRES_FOR_ANALYTICS"
                             ? "Flagsmith would store analytics in Postgres instead of InfluxDB"
@@ -192,7 +256,7 @@ export function assertExternalDatabase(db: FlagsmithExternalDatabase): void {
     if (db.url !== undefined) {
         const extra = Object.entries(parts).filter(([, v]) => v !== undefined);
         if (extra.length > 0 || db.port !== undefined || db.type !== undefined) {
-            throw new Error(
+            throw settingError(
                 "KubernetesFlagsmith: databaseExternal takes either url, or host/port/database/username/password",
             );
         }
@@ -200,12 +264,12 @@ export function assertExternalDatabase(db: FlagsmithExternalDatabase): void {
     }
     const missing = Object.entries(parts).filter(([, v]) => v === undefined);
     if (missing.length > 0) {
-        throw new Error(
+        throw settingError(
             `KubernetesFlagsmith: databaseExternal without url needs ${missing.map(([k]) => k).join(", ")}`,
         );
     }
     if (typeof db.port === "number" && (!Number.isInteger(db.port) || db.port < 1 || db.port > 65535)) {
-        throw new Error(`KubernetesFlagsmith: databaseExternal.port must be an integer in 1..65535, got ${db.port}`);
+        throw settingError(`KubernetesFlagsmith: databaseExternal.port must be an integer in 1..65535, got ${db.port}`);
     }
 }
 
@@ -216,7 +280,7 @@ export function databaseValues(
 ): Record<string, unknown> {
     if (db === undefined) {
         if (devPassword === undefined) {
-            throw new Error("KubernetesFlagsmith: the dev Postgres needs a password");
+            throw settingError("KubernetesFlagsmith: the dev Postgres needs a password");
         }
         return { devPostgresql: { enabled: true, auth: { postgresPassword: pulumi.secret(devPassword) } } };
     }
@@ -256,6 +320,12 @@ export class KubernetesFlagsmith extends pulumi.ComponentResource {
     public readonly namespace: pulumi.Output<string>;
     /** In-cluster URL of the API service, e.g. `http://flagsmith-dev-api.flagsmith-dev.svc.cluster.local:8000`. */
     public readonly apiUrl: pulumi.Output<string>;
+    /** What a person opens for the dashboard: the frontend ingress, or `http://localhost:8080` after the port-forward. */
+    public readonly dashboardUrl: pulumi.Output<string>;
+    /** The `kubectl port-forward` that makes `dashboardUrl` work; undefined with a frontend ingress. */
+    public readonly dashboardPortForward: pulumi.Output<string | undefined>;
+    /** Command that creates the first user (a Django superuser) in the API Deployment. */
+    public readonly createSuperuserCommand: pulumi.Output<string>;
     /** Name of the Secret holding the InfluxDB token (key {@link KubernetesFlagsmith.tokenSecretKey}). */
     public readonly tokenSecretName: pulumi.Output<string>;
     /** Key of the token in that Secret. */
@@ -274,11 +344,11 @@ export class KubernetesFlagsmith extends pulumi.ComponentResource {
         );
         const timeout = args.timeoutSeconds ?? 900;
         if (!Number.isInteger(timeout) || timeout < 1) {
-            throw new Error(`KubernetesFlagsmith: timeoutSeconds must be a positive integer, got ${timeout}`);
+            throw settingError(`KubernetesFlagsmith: timeoutSeconds must be a positive integer, got ${timeout}`);
         }
         const extraValues = args.extraValues ?? {};
         if (!isPlainObject(extraValues)) {
-            throw new Error("KubernetesFlagsmith: extraValues must be a plain object");
+            throw settingError("KubernetesFlagsmith: extraValues must be a plain object");
         }
         const valuesFile = args.chartValuesFile ?? FLAGSMITH_CHART_KEYS_FILE;
         const validationOptions = { freeForm: FLAGSMITH_FREE_FORM_VALUES };
@@ -287,7 +357,7 @@ export class KubernetesFlagsmith extends pulumi.ComponentResource {
             validateChartValues(extraValues, valuesFile, validationOptions);
             assertNoManagedValues(extraValues);
         } catch (err) {
-            throw new Error(`KubernetesFlagsmith "${name}" extraValues: ${(err as Error).message}`);
+            throw settingError(`KubernetesFlagsmith "${name}" extraValues: ${(err as Error).message}`);
         }
         if (args.databaseExternal !== undefined) {
             assertExternalDatabase(args.databaseExternal);
@@ -376,26 +446,33 @@ export class KubernetesFlagsmith extends pulumi.ComponentResource {
             { parent: this, dependsOn: [tokenSecret, secretKeySecret] },
         );
 
-        const servicePort = apiServicePort(values);
+        const apiPort = servicePort(values, "api");
         this.releaseName = release.name;
         this.namespace = release.namespace;
         this.tokenSecretName = tokenSecret.metadata.name;
-        this.apiUrl = pulumi
-            .all([release.name, release.namespace])
-            .apply(([n, ns]) => flagsmithApiUrl(n, ns, servicePort));
+        const names = pulumi.all([release.name, release.namespace]);
+        this.apiUrl = names.apply(([n, ns]) => flagsmithApiUrl(n, ns, apiPort));
+        const access = names.apply(([n, ns]) => flagsmithAccess(n, ns, values));
+        this.dashboardUrl = access.url;
+        this.dashboardPortForward = access.apply((a) => a.portForward);
+        this.createSuperuserCommand = names.apply(([n, ns]) => kubernetesCreateSuperuserCommand(n, ns));
         this.registerOutputs({
             releaseName: this.releaseName,
             namespace: this.namespace,
             apiUrl: this.apiUrl,
+            dashboardUrl: this.dashboardUrl,
+            dashboardPortForward: this.dashboardPortForward,
+            createSuperuserCommand: this.createSuperuserCommand,
             tokenSecretName: this.tokenSecretName,
         });
     }
 }
 
-/** `service.api.port` from the values if it is a plain number, else the chart's default 8000. */
-export function apiServicePort(values: Record<string, unknown>): number {
-    const service = values["service"];
-    const api = isPlainObject(service) ? service["api"] : undefined;
-    const port = isPlainObject(api) ? api["port"] : undefined;
-    return typeof port === "number" ? port : 8000;
+/** The chart's default Service ports (`service.<component>.port`). */
+const SERVICE_PORTS = { api: 8000, frontend: 8080 } as const;
+
+/** `service.<component>.port` from the values if it is a plain number, else the chart's default. */
+export function servicePort(values: Record<string, unknown>, component: keyof typeof SERVICE_PORTS): number {
+    const port = valueAt(values, `service.${component}.port`);
+    return typeof port === "number" ? port : SERVICE_PORTS[component];
 }

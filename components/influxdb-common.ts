@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { Organization } from "../dynamic-providers/organization";
 import { checkNonEmpty, InfluxConnection, parseRetention, validated } from "./connection";
+import { settingError } from "./errors";
 
 /**
  * First-boot setup and data protection, shared by the deployed implementations (Docker, Kubernetes). The setup runs
@@ -50,7 +51,7 @@ export function adminCredentials(
         ? pulumi.secret(
               validated(args.adminPassword, (v) => {
                   if (v.length < 8) {
-                      throw new Error(`${label} adminPassword: InfluxDB needs at least 8 characters.`);
+                      throw settingError(`${label} adminPassword: InfluxDB needs at least 8 characters.`);
                   }
               }),
           )

@@ -21,6 +21,7 @@ import {
     validated,
 } from "./connection";
 import { adminCredentials, firstBootSettings, connectionOutputs, FirstBootArgs, lookUpOrgId } from "./influxdb-common";
+import { settingError } from "./errors";
 
 /** Default image: a pinned 2.x tag (the official image's `latest` is InfluxDB 3). */
 export const DEFAULT_DOCKER_IMAGE = `influxdb:${DEFAULT_INFLUXDB_TAG}`;
@@ -60,6 +61,10 @@ export class DockerInfluxDB extends pulumi.ComponentResource implements InfluxCo
     public readonly networkName: pulumi.Output<string>;
     /** Name of the container. */
     public readonly containerName: pulumi.Output<string>;
+    /** Admin user created at first boot: the UI login. */
+    public readonly username: pulumi.Output<string>;
+    /** Its password, set at first boot. Always a secret. */
+    public readonly adminPassword: pulumi.Output<string>;
     public readonly container: docker.Container;
 
     constructor(name: string, args: DockerInfluxDBArgs = {}, opts?: pulumi.ComponentResourceOptions) {
@@ -69,7 +74,7 @@ export class DockerInfluxDB extends pulumi.ComponentResource implements InfluxCo
         const port = validated(args.port ?? INFLUXDB_CONTAINER_PORT, (v) => checkPort(v, `${label} port`));
         const waitTimeout = validated(args.waitTimeout ?? 120, (v) => {
             if (!Number.isInteger(v) || v <= 0) {
-                throw new Error(`${label} waitTimeout: must be a positive number of seconds, got ${v}.`);
+                throw settingError(`${label} waitTimeout: must be a positive number of seconds, got ${v}.`);
             }
         });
         const { org, bucket, username, retention } = firstBootSettings(args, label);
@@ -145,11 +150,15 @@ export class DockerInfluxDB extends pulumi.ComponentResource implements InfluxCo
         this.initialBucket = pulumi.output(bucket);
         this.adminToken = pulumi.secret(token);
         this.orgId = lookUpOrgId(this, name, this);
+        this.username = pulumi.output(username);
+        this.adminPassword = pulumi.secret(password);
 
         this.registerOutputs({
             ...connectionOutputs(this),
             networkName: this.networkName,
             containerName: this.containerName,
+            username: this.username,
+            adminPassword: this.adminPassword,
         });
     }
 }

@@ -8,6 +8,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { checkHttpUrl, checkNonEmpty, InfluxConnection, validated } from "./connection";
 import { connectionOutputs, lookUpOrgId } from "./influxdb-common";
+import { resourceError, settingError } from "./errors";
 
 /** A key of an existing Kubernetes Secret. */
 export interface ExistingSecretKeyArgs {
@@ -51,7 +52,7 @@ export class ExternalInfluxDB extends pulumi.ComponentResource implements Influx
         super("flagsmith:influxdb:ExternalInfluxDB", name, {}, opts);
         const label = `ExternalInfluxDB "${name}"`;
         if ((args.token === undefined) === (args.tokenFromExistingSecret === undefined)) {
-            throw new Error(
+            throw settingError(
                 `${label}: set exactly one of token (a secret config value) and tokenFromExistingSecret ` +
                     `({ name, key, namespace } of a Kubernetes Secret).`,
             );
@@ -89,9 +90,10 @@ export class ExternalInfluxDB extends pulumi.ComponentResource implements Influx
                     .apply(([data, key, namespace, secretName]) => {
                         const encoded = data?.[key];
                         if (encoded === undefined) {
-                            throw new Error(
+                            throw resourceError(
                                 `${label} tokenFromExistingSecret: Secret ${namespace}/${secretName} has no key "${key}" ` +
                                     `(keys: ${Object.keys(data ?? {}).join(", ") || "none"}).`,
+                                secret,
                             );
                         }
                         return Buffer.from(encoded, "base64").toString("utf8");

@@ -41,6 +41,7 @@ import {
     validated,
 } from "./connection";
 import { adminCredentials, firstBootSettings, connectionOutputs, FirstBootArgs, lookUpOrgId } from "./influxdb-common";
+import { settingError } from "./errors";
 
 /** The chart: name, pinned version, repository. */
 export const INFLUXDB2_CHART = {
@@ -165,6 +166,10 @@ export class KubernetesInfluxDB extends pulumi.ComponentResource implements Infl
     public readonly portForwardCommand: pulumi.Output<string>;
     /** Name of the Secret holding `admin-password` and `admin-token`. */
     public readonly adminSecretName: pulumi.Output<string>;
+    /** Admin user created at first boot: the UI login. */
+    public readonly username: pulumi.Output<string>;
+    /** Its password, set at first boot. Always a secret. */
+    public readonly adminPassword: pulumi.Output<string>;
 
     constructor(name: string, args: KubernetesInfluxDBArgs = {}, opts?: pulumi.ComponentResourceOptions) {
         super("flagsmith:influxdb:KubernetesInfluxDB", name, {}, opts);
@@ -175,7 +180,7 @@ export class KubernetesInfluxDB extends pulumi.ComponentResource implements Infl
             const [head, tail] = key.split(".");
             const section = extraValues[head];
             if (isPlainObject(section) && tail in section) {
-                throw new Error(`${label} extraValues: "${key}" cannot be set here: ${why}.`);
+                throw settingError(`${label} extraValues: "${key}" cannot be set here: ${why}.`);
             }
         }
         if (Object.keys(extraValues).length > 0) {
@@ -185,13 +190,13 @@ export class KubernetesInfluxDB extends pulumi.ComponentResource implements Infl
                 });
             } catch (err) {
                 // Name the setting: the bare message names only the chart key.
-                throw new Error(`${label} extraValues: ${(err as Error).message}`);
+                throw settingError(`${label} extraValues: ${(err as Error).message}`);
             }
         }
 
         const releaseName = validated(args.releaseName ?? "influxdb", (v) => {
             if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v) || v.length > 53) {
-                throw new Error(`${label} releaseName: "${v}" must be a DNS label of at most 53 characters.`);
+                throw settingError(`${label} releaseName: "${v}" must be a DNS label of at most 53 characters.`);
             }
         });
         const nameOverride = args.nameOverride ?? "influxdb";
@@ -203,7 +208,7 @@ export class KubernetesInfluxDB extends pulumi.ComponentResource implements Infl
         );
         const timeout = validated(args.timeout ?? 600, (v) => {
             if (!Number.isInteger(v) || v <= 0) {
-                throw new Error(`${label} timeout: must be a positive number of seconds, got ${v}.`);
+                throw settingError(`${label} timeout: must be a positive number of seconds, got ${v}.`);
             }
         });
 
@@ -248,7 +253,7 @@ export class KubernetesInfluxDB extends pulumi.ComponentResource implements Infl
         if (size !== undefined) {
             persistence.size = validated(size, (v) => {
                 if (!/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.test(v)) {
-                    throw new Error(`${label} persistence.size: "${v}" is not a Kubernetes quantity such as 10Gi.`);
+                    throw settingError(`${label} persistence.size: "${v}" is not a Kubernetes quantity such as 10Gi.`);
                 }
             });
         }
@@ -305,6 +310,8 @@ export class KubernetesInfluxDB extends pulumi.ComponentResource implements Infl
         this.initialBucket = pulumi.output(bucket);
         this.adminToken = pulumi.secret(token);
         this.orgId = lookUpOrgId(this, name, this);
+        this.username = pulumi.output(username);
+        this.adminPassword = pulumi.secret(password);
 
         this.registerOutputs({
             ...connectionOutputs(this),
@@ -312,6 +319,8 @@ export class KubernetesInfluxDB extends pulumi.ComponentResource implements Infl
             serviceName: this.serviceName,
             portForwardCommand: this.portForwardCommand,
             adminSecretName: this.adminSecretName,
+            username: this.username,
+            adminPassword: this.adminPassword,
         });
     }
 }

@@ -20,6 +20,8 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import {
+    booleanSettingProblem,
+    checkBindAddress,
     checkHttpUrl,
     checkInflux2Image,
     checkInflux2Tag,
@@ -31,6 +33,7 @@ import {
 import { DockerInfluxDB, DockerInfluxDBArgs } from "./influxdb-docker";
 import { ExternalInfluxDB, ExternalInfluxDBArgs } from "./influxdb-external";
 import { KubernetesInfluxDB, KubernetesInfluxDBArgs } from "./influxdb-kubernetes";
+import { settingError } from "./errors";
 
 /** Config namespace of this project. */
 export const CONFIG_NAMESPACE = "flagsmith-influxdb";
@@ -60,8 +63,8 @@ export type InfluxSettings = DockerInfluxSettings | KubernetesInfluxSettings | E
 /** The component built for a platform; each is an {@link InfluxConnection}. */
 export type InfluxDB = DockerInfluxDB | KubernetesInfluxDB | ExternalInfluxDB;
 
-/** Invalid settings: the message lists every problem with the setting's name and the fix. */
-export class InfluxSettingsError extends Error {
+/** Invalid settings: the message lists every problem with the setting's name and the fix. Pulumi prints it alone. */
+export class InfluxSettingsError extends pulumi.RunError {
     constructor(readonly problems: readonly string[]) {
         super(
             `Invalid InfluxDB settings (stack config ${CONFIG_NAMESPACE}:platform / ${CONFIG_NAMESPACE}:influxdb):\n` +
@@ -140,9 +143,13 @@ export function parseInfluxSettings(raw: unknown): InfluxSettings {
     const p = new SettingsReader(input, problems);
     for (const key of Object.keys(input)) {
         if (key !== "platform" && !ALLOWED_KEYS[platform as InfluxPlatform].includes(key)) {
+            // A secret comes from its own top-level key, which is what must be removed.
+            const secretKey = SECRET_KEYS[key as keyof typeof SECRET_KEYS];
+            const rm = secretKey ? `pulumi config rm ${secretKey}` : `pulumi config rm --path influxdb.${key}`;
             problems.push(
-                `influxdb.${key}: unknown setting for platform ${platform}; known: ` +
-                    `${ALLOWED_KEYS[platform as InfluxPlatform].join(", ")}. Fix: pulumi config rm --path influxdb.${key}`,
+                `influxdb.${key}: unknown setting for platform ${platform}` +
+                    `${secretKey ? ` (set as the secret ${secretKey})` : ""}; known: ` +
+                    `${ALLOWED_KEYS[platform as InfluxPlatform].join(", ")}. Fix: ${rm}`,
             );
         }
     }
@@ -154,7 +161,7 @@ export function parseInfluxSettings(raw: unknown): InfluxSettings {
                 ...p.deployedCommon(),
                 image: p.string("image", (v, s) => checkInflux2Image(v, s)),
                 port: p.number("port", (v, s) => checkPort(v, s)),
-                bindAddress: p.string("bindAddress"),
+                bindAddress: p.string("bindAddress", (v, s) => checkBindAddress(v, s)),
                 host: p.string("host"),
                 network: p.string("network"),
                 waitTimeout: p.number("waitTimeout", positive),
@@ -174,7 +181,7 @@ export function parseInfluxSettings(raw: unknown): InfluxSettings {
                     tag: p.string("image.tag", (v, s) => checkInflux2Tag(v, s)),
                     pullPolicy: p.string("image.pullPolicy", (v, s) => {
                         if (!["Always", "IfNotPresent", "Never"].includes(v)) {
-                            throw new Error(`${s}: must be Always, IfNotPresent or Never, got "${v}".`);
+                            throw settingError(`${s}: must be Always, IfNotPresent or Never, got "${v}".`);
                         }
                     }) as "Always" | "IfNotPresent" | "Never" | undefined,
                     pullSecrets: p.stringList("image.pullSecrets"),
@@ -183,7 +190,7 @@ export function parseInfluxSettings(raw: unknown): InfluxSettings {
                     enabled: p.boolean("persistence.enabled"),
                     size: p.string("persistence.size", (v, s) => {
                         if (!/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.test(v)) {
-                            throw new Error(`${s}: "${v}" is not a Kubernetes quantity such as 10Gi.`);
+                            throw settingError(`${s}: "${v}" is not a Kubernetes quantity such as 10Gi.`);
                         }
                     }),
                     storageClass: p.string("persistence.storageClass"),
@@ -310,7 +317,7 @@ type Check<T> = (value: T, setting: string) => void;
 
 const positive: Check<number> = (v, s) => {
     if (!Number.isInteger(v) || v <= 0) {
-        throw new Error(`${s}: must be a positive whole number of seconds, got ${v}.`);
+        throw settingError(`${s}: must be a positive whole number of seconds, got ${v}.`);
     }
 };
 
@@ -319,7 +326,9 @@ const nonEmpty: Check<string> = (v, s) => checkNonEmpty(v, s, "value");
 function dnsLabel(max: number): Check<string> {
     return (v, s) => {
         if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v) || v.length > max) {
-            throw new Error(`${s}: "${v}" must be a lower-case DNS label (a-z, 0-9, -) of at most ${max} characters.`);
+            throw settingError(
+                `${s}: "${v}" must be a lower-case DNS label (a-z, 0-9, -) of at most ${max} characters.`,
+            );
         }
     };
 }
@@ -384,17 +393,11 @@ class SettingsReader {
 
     boolean(path: string): boolean | undefined {
         const v = this.lookup(path);
-        if (v === undefined || v === null) {
-            return undefined;
+        const problem = v === null ? undefined : booleanSettingProblem(v, `influxdb.${path}`);
+        if (problem !== undefined) {
+            this.problems.push(problem);
         }
-        if (v === true || v === "true") {
-            return true;
-        }
-        if (v === false || v === "false") {
-            return false;
-        }
-        this.problem(path, `must be true or false, got ${JSON.stringify(v)}.`, "true");
-        return undefined;
+        return typeof v === "boolean" ? v : undefined;
     }
 
     object(path: string, allowedKeys?: readonly string[]): Record<string, unknown> | undefined {
@@ -472,7 +475,7 @@ class SettingsReader {
             username: this.string("username", (v, s) => checkNonEmpty(v, s, "user")),
             adminPassword: this.secret("adminPassword", (v, s) => {
                 if (v.length < 8) {
-                    throw new Error(`${s}: InfluxDB needs a password of at least 8 characters.`);
+                    throw settingError(`${s}: InfluxDB needs a password of at least 8 characters.`);
                 }
             }),
             adminToken: this.secret("adminToken", nonEmpty),

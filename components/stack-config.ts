@@ -2,15 +2,17 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AnalyticsRetention, DEFAULT_RETENTION, TaskOverride, TaskSettings } from "./analytics";
 import { bucketNameProblem } from "../dynamic-providers/bucket";
-import { checkPort, parseRetention } from "./connection";
+import { booleanSettingProblem, checkBindAddress, checkPort, parseRetention, shellWord } from "./connection";
 import { DownsamplingTask } from "./downsampling";
 import { validateChartValues } from "./chart-values";
+import { DEFAULT_API_PORT, DEFAULT_FLAGSMITH_IMAGE, extraEnvNameProblem, pinnedImageProblem } from "./flagsmith-docker";
 import {
     assertNoManagedValues,
     FLAGSMITH_CHART_KEYS_FILE,
     FLAGSMITH_FREE_FORM_VALUES,
     FlagsmithExternalDatabase,
 } from "./flagsmith-kubernetes";
+import { INFLUXDB_CONTAINER_PORT } from "./influxdb-docker";
 import {
     ALLOWED_KEYS as INFLUX_KEYS,
     CONFIG_NAMESPACE,
@@ -21,6 +23,7 @@ import {
     OBJECT_KEYS as INFLUX_OBJECT_KEYS,
     SECRET_KEYS as INFLUX_SECRET_KEYS,
 } from "./influxdb";
+import { settingError } from "./errors";
 
 /** Where Flagsmith runs, or `none` when it is deployed elsewhere (the stack only exports the variables). */
 export type FlagsmithPlatform = "docker" | "kubernetes" | "none";
@@ -32,6 +35,10 @@ export interface FlagsmithSettings {
     readonly image?: string;
     /** Docker: published API port. Default 8000. */
     readonly apiPort?: number;
+    /** Docker: host address the API port is bound to. Default `127.0.0.1`. */
+    readonly bindAddress?: string;
+    /** Docker: more environment variables for the API and task processor (not INFLUXDB_* or DATABASE_URL). */
+    readonly extraEnv?: Record<string, string>;
     /** Docker: DJANGO_ALLOWED_HOSTS entries. Default `*`. */
     readonly allowedHosts?: string[];
     /** Kubernetes: existing namespace. Default: `flagsmith-<stack>`. */
@@ -55,10 +62,12 @@ export interface StackSettings {
     /** Backfill range (Flux duration) when `backfill.enabled`; undefined when disabled. */
     readonly backfillRange?: string;
     readonly flagsmith: FlagsmithSettings;
+    /** Problems that do not stop the deployment (a secret in plain text), for `pulumi.log.warn`. */
+    readonly warnings: readonly string[];
 }
 
-/** Invalid stack config: every problem, each naming its key and the fix. */
-export class StackConfigError extends Error {
+/** Invalid stack config: every problem, each naming its key and the fix. A RunError: Pulumi prints the message only. */
+export class StackConfigError extends pulumi.RunError {
     constructor(readonly problems: readonly string[]) {
         super(`Invalid stack config:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
         this.name = "StackConfigError";
@@ -82,7 +91,9 @@ const FLAGSMITH_KEYS = [
     "platform",
     "image",
     "apiPort",
+    "bindAddress",
     "allowedHosts",
+    "extraEnv",
     "namespace",
     "database",
     "extraValues",
@@ -96,6 +107,11 @@ const FLAGSMITH_PLATFORM_ONLY: Readonly<Record<string, { platform: "docker" | "k
         hint: 'on kubernetes set the chart\'s image: flagsmith.extraValues: { api: { image: { tag: "..." } } }',
     },
     apiPort: { platform: "docker", hint: "on kubernetes the chart's Service is reached through your ingress" },
+    bindAddress: { platform: "docker", hint: "on kubernetes the chart's Service is reached through your ingress" },
+    extraEnv: {
+        platform: "docker",
+        hint: "on kubernetes set flagsmith.extraValues: { api: { extraEnv: {...} }, taskProcessor: { extraEnv: {...} } }",
+    },
     allowedHosts: { platform: "docker", hint: "on kubernetes set it through flagsmith.extraValues (api.extraEnv)" },
     protectData: { platform: "docker", hint: "on kubernetes the database is the chart's or flagsmith.database" },
     namespace: { platform: "kubernetes", hint: "remove it" },
@@ -105,6 +121,12 @@ const FLAGSMITH_PLATFORM_ONLY: Readonly<Record<string, { platform: "docker" | "k
 
 function isRecord(v: unknown): v is Record<string, unknown> {
     return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function pushProblem(problems: string[], problem: string | undefined): void {
+    if (problem !== undefined) {
+        problems.push(problem);
+    }
 }
 
 function attempt(problems: string[], fn: () => void): void {
@@ -132,7 +154,7 @@ function parseRetentions(raw: unknown, problems: string[]): AnalyticsRetention {
         }
         attempt(problems, () => {
             if (typeof value !== "string") {
-                throw new Error(`retention.${key}: must be a duration string such as "14d" or "0s" (infinite)`);
+                throw settingError(`retention.${key}: must be a duration string such as "14d" or "0s" (infinite)`);
             }
             out[field] = parseRetention(value, `retention.${key}`);
         });
@@ -165,6 +187,9 @@ function parseTasks(raw: unknown, problems: string[]): TaskSettings {
     for (const [name, o] of Object.entries(isRecord(overrides) ? overrides : {})) {
         if (!isRecord(o) || Object.keys(o).some((k) => !TASK_OVERRIDE_KEYS.includes(k))) {
             problems.push(`tasks.overrides["${name}"]: allowed keys are every, offset, status, remove`);
+        } else {
+            // A quoted "false" would be truthy and remove the task.
+            pushProblem(problems, booleanSettingProblem(o.remove, `tasks.overrides["${name}"].remove`));
         }
     }
     const extra = raw.extra;
@@ -186,9 +211,7 @@ function parseBackfill(raw: unknown, retention: AnalyticsRetention, problems: st
         problems.push('backfill: must be { enabled: true, range: "14d" } (range optional)');
         return undefined;
     }
-    if (raw.enabled !== undefined && typeof raw.enabled !== "boolean") {
-        problems.push("backfill.enabled: must be true or false");
-    }
+    pushProblem(problems, booleanSettingProblem(raw.enabled, "backfill.enabled"));
     if (raw.enabled !== true) {
         return undefined;
     }
@@ -198,7 +221,7 @@ function parseBackfill(raw: unknown, retention: AnalyticsRetention, problems: st
     let ok = false;
     attempt(problems, () => {
         if (typeof raw.range !== "string") {
-            throw new Error('backfill.range: must be a duration string such as "14d"');
+            throw settingError('backfill.range: must be a duration string such as "14d"');
         }
         ok = parseRetention(raw.range, "backfill.range") > 0;
     });
@@ -206,6 +229,42 @@ function parseBackfill(raw: unknown, retention: AnalyticsRetention, problems: st
         problems.push('backfill.range: must be a positive duration such as "14d"');
     }
     return ok ? (raw.range as string) : undefined;
+}
+
+/** The two ways out when this stack cannot run Flagsmith on Docker next to InfluxDB. */
+const FLAGSMITH_WAYS_OUT =
+    "either run Flagsmith on Kubernetes (pulumi config set --path flagsmith.platform kubernetes) or deploy it " +
+    "yourself with the exported variables (pulumi config set --path flagsmith.enabled false, then " +
+    "pulumi stack output flagsmithEnv --show-secrets)";
+
+/**
+ * `flagsmith.extraEnv`: environment variable name to value (numbers and booleans are taken as their text). Names the
+ * program sets (INFLUXDB_*, DATABASE_URL, ...) are refused, each naming the key.
+ */
+export function parseExtraEnv(raw: unknown, problems: string[]): Record<string, string> | undefined {
+    if (raw === undefined) {
+        return undefined;
+    }
+    if (!isRecord(raw)) {
+        problems.push(
+            'flagsmith.extraEnv: must be an object of variable names to values, e.g. { PREVENT_SIGNUP: "true" }',
+        );
+        return undefined;
+    }
+    const env: Record<string, string> = {};
+    for (const [name, value] of Object.entries(raw)) {
+        const key = `flagsmith.extraEnv.${name}`;
+        const nameProblem = extraEnvNameProblem(name);
+        if (nameProblem !== undefined) {
+            const fix = name === "DJANGO_ALLOWED_HOSTS" ? "set flagsmith.allowedHosts instead" : "remove it";
+            problems.push(`${key}: extraEnv ${nameProblem}; ${fix}: pulumi config rm --path ${shellWord(key)}`);
+        } else if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
+            env[name] = String(value);
+        } else {
+            problems.push(`${key}: must be a string, got ${JSON.stringify(value)}`);
+        }
+    }
+    return env;
 }
 
 function parseFlagsmith(
@@ -225,17 +284,15 @@ function parseFlagsmith(
             problems.push(`flagsmith.${key}: unknown setting; known: ${FLAGSMITH_KEYS.join(", ")}`);
         }
     }
-    if (f.enabled !== undefined && typeof f.enabled !== "boolean") {
-        problems.push("flagsmith.enabled: must be true or false");
-    }
-    if (f.enabled === false) {
+    const enabledProblem = booleanSettingProblem(f.enabled, "flagsmith.enabled");
+    if (enabledProblem !== undefined || f.enabled === false) {
+        // Not a boolean: nothing else about Flagsmith is checked, so this is the only message.
+        pushProblem(problems, enabledProblem);
         return none;
     }
     const platform = f.platform ?? (influxPlatform === "external" ? undefined : influxPlatform);
     if (platform === undefined) {
-        problems.push(
-            "flagsmith.platform: with an external InfluxDB, say where Flagsmith runs (kubernetes) or set flagsmith.enabled: false",
-        );
+        problems.push(`flagsmith.platform: with an external InfluxDB, say where Flagsmith runs; ${FLAGSMITH_WAYS_OUT}`);
         return none;
     }
     if (platform !== "docker" && platform !== "kubernetes") {
@@ -244,7 +301,8 @@ function parseFlagsmith(
     }
     if (platform === "docker" && influxPlatform !== "docker") {
         problems.push(
-            "flagsmith.platform: Flagsmith on Docker joins the InfluxDB container's network; use platform: docker",
+            `flagsmith.platform: Flagsmith on Docker joins the InfluxDB container's network, so it needs ` +
+                `platform: docker, not ${influxPlatform}; ${FLAGSMITH_WAYS_OUT}`,
         );
     }
     for (const [key, only] of Object.entries(FLAGSMITH_PLATFORM_ONLY)) {
@@ -254,12 +312,30 @@ function parseFlagsmith(
             );
         }
     }
-    if (f.protectData !== undefined && typeof f.protectData !== "boolean") {
-        problems.push("flagsmith.protectData: must be true or false");
+    pushProblem(problems, booleanSettingProblem(f.protectData, "flagsmith.protectData"));
+    const docker = platform === "docker";
+    if (docker && f.image !== undefined) {
+        const problem = typeof f.image === "string" ? pinnedImageProblem(f.image) : "must be a string";
+        pushProblem(
+            problems,
+            problem &&
+                `flagsmith.image: ${problem}. Fix: pulumi config set --path flagsmith.image ${DEFAULT_FLAGSMITH_IMAGE}`,
+        );
     }
     if (f.apiPort !== undefined) {
         attempt(problems, () => checkPort(f.apiPort as number, "flagsmith.apiPort"));
     }
+    if (docker && f.bindAddress !== undefined) {
+        attempt(problems, () => {
+            const fix = "Fix: pulumi config set --path flagsmith.bindAddress 127.0.0.1";
+            try {
+                checkBindAddress(String(f.bindAddress), "flagsmith.bindAddress");
+            } catch (err) {
+                throw settingError(`${(err as Error).message} ${fix}`);
+            }
+        });
+    }
+    const extraEnv = docker ? parseExtraEnv(f.extraEnv, problems) : undefined;
     if (
         f.allowedHosts !== undefined &&
         (!Array.isArray(f.allowedHosts) || f.allowedHosts.some((h) => typeof h !== "string"))
@@ -276,7 +352,7 @@ function parseFlagsmith(
                 validateChartValues(extra, FLAGSMITH_CHART_KEYS_FILE, { freeForm: FLAGSMITH_FREE_FORM_VALUES });
                 assertNoManagedValues(extra);
             } catch (err) {
-                throw new Error(`flagsmith.extraValues: ${(err as Error).message}`);
+                throw settingError(`flagsmith.extraValues: ${(err as Error).message}`);
             }
         });
     }
@@ -297,6 +373,8 @@ function parseFlagsmith(
         platform,
         image: f.image as string | undefined,
         apiPort: f.apiPort as number | undefined,
+        bindAddress: f.bindAddress as string | undefined,
+        extraEnv,
         allowedHosts: f.allowedHosts as string[] | undefined,
         namespace: f.namespace as string | undefined,
         database,
@@ -312,10 +390,10 @@ function parseFlagsmith(
 export function readStackSettings(config: pulumi.Config = new pulumi.Config(CONFIG_NAMESPACE)): StackSettings {
     const problems: string[] = [];
     const all = pulumi.runtime.allConfig();
-    for (const key of Object.keys(all)) {
+    for (const [key, value] of Object.entries(all)) {
         const [ns, name] = key.split(":");
         if (ns === CONFIG_NAMESPACE && !TOP_KEYS.includes(name) && !SECRET_CONFIG_KEYS.includes(name)) {
-            problems.push(`${key}: unknown setting; known: ${[...TOP_KEYS, ...SECRET_CONFIG_KEYS].join(", ")}`);
+            problems.push(unknownTopLevelKeyProblem(name, isSecretConfig(key) ? undefined : value));
         }
     }
     const bucket = config.get("bucket") ?? "default";
@@ -329,10 +407,13 @@ export function readStackSettings(config: pulumi.Config = new pulumi.Config(CONF
     });
     const retention = parseRetentions(config.getObject("retention"), problems);
     const tasks = parseTasks(config.getObject("tasks"), problems);
-    let adopt = false;
-    attempt(problems, () => {
-        adopt = config.getBoolean("adopt") ?? false;
-    });
+    const adoptValue = config.get("adopt");
+    if (adoptValue !== undefined && adoptValue !== "true" && adoptValue !== "false") {
+        problems.push(
+            `adopt: must be true or false, got ${JSON.stringify(adoptValue)}. Fix: pulumi config set adopt true`,
+        );
+    }
+    const adopt = adoptValue === "true";
     const backfillRange = parseBackfill(config.getObject("backfill"), retention, problems);
     const flagsmith = parseFlagsmith(
         config.getObject("flagsmith"),
@@ -340,10 +421,82 @@ export function readStackSettings(config: pulumi.Config = new pulumi.Config(CONF
         config.get("flagsmithDatabasePassword"),
         problems,
     );
+    if (influx !== undefined) {
+        pushProblem(problems, portConflictProblem(influx, flagsmith));
+    }
     if (problems.length > 0 || influx === undefined) {
         throw new StackConfigError(problems);
     }
-    return { influx, bucket, retention, tasks, adopt, backfillRange, flagsmith };
+    const warnings = plaintextSecretWarnings(Object.keys(all), isSecretConfig, pulumi.getStack());
+    return { influx, bucket, retention, tasks, adopt, backfillRange, flagsmith, warnings };
+}
+
+/** Object settings: `pulumi config set influxdb.port 8087` (no `--path`) makes a top-level key `influxdb.port`. */
+const OBJECT_SETTINGS = ["influxdb", "retention", "tasks", "backfill", "flagsmith"];
+
+/**
+ * The message for a top-level key the program does not know (`name` without the namespace). A dotted key whose prefix
+ * is an object setting was set without `--path`: the fix says so, with the value (`undefined` for a secret).
+ */
+export function unknownTopLevelKeyProblem(name: string, value: string | undefined): string {
+    const key = `${CONFIG_NAMESPACE}:${name}`;
+    const [prefix, ...rest] = name.split(".");
+    if (rest.length === 0 || !OBJECT_SETTINGS.includes(prefix)) {
+        return `${key}: unknown setting; known: ${[...TOP_KEYS, ...SECRET_CONFIG_KEYS].join(", ")}`;
+    }
+    const secretKey =
+        prefix === "influxdb" ? INFLUX_SECRET_KEYS[rest[0] as keyof typeof INFLUX_SECRET_KEYS] : undefined;
+    const setIt =
+        secretKey !== undefined
+            ? `pulumi config set --secret ${secretKey} <value>`
+            : `pulumi config set --path ${shellWord(name)} ${value === undefined ? "<value>" : shellWord(value)}`;
+    return (
+        `${key}: a top-level key literally named "${name}", set without --path; ${prefix} is an object setting, so ` +
+        `nested keys need --path: pulumi config rm ${shellWord(name)} && ${setIt}`
+    );
+}
+
+/** Whether the engine passed the config key (`<namespace>:<key>`) as a secret; true when the SDK cannot tell. */
+function isSecretConfig(key: string): boolean {
+    // The SDK's own check (runtime/config.js, reading PULUMI_CONFIG_SECRET_KEYS); not in its type declarations.
+    const runtime = pulumi.runtime as unknown as { isConfigSecret?: (k: string) => boolean };
+    return runtime.isConfigSecret?.(key) ?? true;
+}
+
+/**
+ * Warnings for the secret settings among `keys` (full config keys) stored in plain text in `Pulumi.<stack>.yaml`
+ * (set without `--secret`), each with the command that encrypts it in place.
+ */
+export function plaintextSecretWarnings(
+    keys: readonly string[],
+    isSecret: (key: string) => boolean,
+    stack: string,
+): string[] {
+    return SECRET_CONFIG_KEYS.filter((name) => {
+        const key = `${CONFIG_NAMESPACE}:${name}`;
+        return keys.includes(key) && !isSecret(key);
+    }).map(
+        (name) =>
+            `${name} is stored in plain text in Pulumi.${stack}.yaml (it was set without --secret); encrypt it: ` +
+            `pulumi config set --secret ${name} "$(pulumi config get ${name})", and rotate it if that file was shared`,
+    );
+}
+
+/** InfluxDB and Flagsmith both on Docker publish their ports on the same host: they must differ. */
+export function portConflictProblem(influx: InfluxSettings, flagsmith: FlagsmithSettings): string | undefined {
+    if (influx.platform !== "docker" || flagsmith.platform !== "docker") {
+        return undefined;
+    }
+    const influxPort = influx.port ?? INFLUXDB_CONTAINER_PORT;
+    const apiPort = flagsmith.apiPort ?? DEFAULT_API_PORT;
+    if (influxPort !== apiPort) {
+        return undefined;
+    }
+    const other = apiPort < 65535 ? apiPort + 1 : apiPort - 1;
+    return (
+        `influxdb.port and flagsmith.apiPort: both are ${apiPort}, and both are published on the Docker host, so ` +
+        `they need different ports. Fix: pulumi config set --path flagsmith.apiPort ${other}`
+    );
 }
 
 /** A setting readStackSettings accepts. */

@@ -17,6 +17,7 @@ import { CheckFailedError, Engine, ProviderHost, Props } from "./harness/provide
 import { InfluxStandIn, standInTarget } from "./harness/influx-standin";
 import { MockArgs, MockOutputs, runProgram, RunOptions } from "./harness/mocks";
 import { programMocks } from "./harness/program-mocks";
+import { howReported } from "./harness/user-errors";
 
 /** The stand-in as the rows see it (its URL and port are only known once it runs). */
 interface Target {
@@ -312,6 +313,65 @@ const BAD_INPUT: readonly Row[] = [
         () => ({ platform: "kubernetes", influxdb: { image: { tag: "3.1" } } }),
         /influxdb\.image\.tag: image tag "3\.1" is not an InfluxDB 2\.x tag/,
         /Pin a 2\.x tag.*Fix: pulumi config set --path influxdb\.image\.tag/,
+    ),
+    cfg(
+        "influxdb.port (set without --path)",
+        'a top-level key "influxdb.port"',
+        () => ({ "influxdb.port": 8087 }),
+        /flagsmith-influxdb:influxdb\.port: a top-level key literally named "influxdb\.port", set without --path/,
+        /pulumi config rm influxdb\.port && pulumi config set --path influxdb\.port 8087$/,
+    ),
+    cfg(
+        "flagsmith.enabled",
+        '"false" (quoted)',
+        (t) => ({ ...external(t), flagsmith: { enabled: "false" } }),
+        // The only problem reported (before, a second one asked for flagsmith.platform).
+        /^Invalid stack config:\n {2}- flagsmith\.enabled: "false" is a quoted string, not a boolean;[^\n]*$/,
+        /write it unquoted in Pulumi\.<stack>\.yaml, or run: pulumi config set --path flagsmith\.enabled false$/,
+        externalToken,
+    ),
+    cfg(
+        "tasks.overrides[].remove",
+        '"false" (quoted: would remove the task)',
+        () => ({ tasks: { overrides: { "Downsample API 1h": { remove: "false" } } } }),
+        /tasks\.overrides\["Downsample API 1h"\]\.remove: "false" is a quoted string/,
+        /pulumi config set --path 'tasks\.overrides\["Downsample API 1h"\]\.remove' false/,
+    ),
+    cfg(
+        "influxdb.port = flagsmith.apiPort",
+        "8000 (Flagsmith's default)",
+        () => ({ influxdb: { port: 8000 } }),
+        /influxdb\.port and flagsmith\.apiPort: both are 8000/,
+        /need different ports\. Fix: pulumi config set --path flagsmith\.apiPort 8001/,
+    ),
+    cfg(
+        "flagsmith.platform (external InfluxDB)",
+        '"docker"',
+        (t) => ({ ...external(t), flagsmith: { platform: "docker" } }),
+        /flagsmith\.platform: Flagsmith on Docker joins the InfluxDB container's network/,
+        /run Flagsmith on Kubernetes \(pulumi config set --path flagsmith\.platform kubernetes\) or .*flagsmith\.enabled false/,
+        externalToken,
+    ),
+    cfg(
+        "flagsmith.image",
+        '"flagsmith/flagsmith:latest"',
+        () => ({ flagsmith: { image: "flagsmith/flagsmith:latest" } }),
+        /(?<!DockerFlagsmith: )flagsmith\.image: "flagsmith\/flagsmith:latest" must be pinned/,
+        /Fix: pulumi config set --path flagsmith\.image flagsmith\/flagsmith:2\.227\.0/,
+    ),
+    cfg(
+        "flagsmith.bindAddress",
+        '"localhost" (not an IP)',
+        () => ({ flagsmith: { bindAddress: "localhost" } }),
+        /flagsmith\.bindAddress: "localhost" is not an IP address/,
+        /Fix: pulumi config set --path flagsmith\.bindAddress 127\.0\.0\.1/,
+    ),
+    cfg(
+        "flagsmith.extraEnv",
+        "INFLUXDB_URL (wired by the program)",
+        () => ({ flagsmith: { extraEnv: { INFLUXDB_URL: "http://elsewhere:8086" } } }),
+        /flagsmith\.extraEnv\.INFLUXDB_URL: extraEnv must not set INFLUXDB_URL/,
+        /remove it: pulumi config rm --path flagsmith\.extraEnv\.INFLUXDB_URL/,
     ),
 
     // ---- component arguments, each component on its own --------------------------------------------------------
@@ -683,6 +743,16 @@ describe("bad input is rejected before any write, naming the setting and the fix
         assert.match(message, row.fix, `the message does not say the fix for ${row.setting}:\n${message}`);
     }
 
+    /**
+     * One error (the mocks keep each distinct message once and aggregate several), of a type Pulumi prints without
+     * its stack trace: RunError, or ResourceError with hideStack.
+     */
+    function assertShownOnceWithoutStack(row: Row, error: Error): void {
+        assert.ok(!(error instanceof AggregateError), `${row.setting}: reported several times: ${error.message}`);
+        const shown = howReported(error);
+        assert.ok(shown.withoutStack, `${row.setting}: a plain ${error.name} is printed with its stack trace`);
+    }
+
     async function checkProgramRow(row: ConfigRow | ComponentRow): Promise<void> {
         for (const preview of [true, false]) {
             const mode = preview ? "preview" : "up";
@@ -696,6 +766,7 @@ describe("bad input is rejected before any write, naming the setting and the fix
                     : await attempt(() => row.build(target), { preview });
             assert.ok(error instanceof Error, `${mode}: accepted (${registered.length} registrations)`);
             assertMessage(row, error.message);
+            assertShownOnceWithoutStack(row, error);
             const influx = registered.filter((r) => r.type.startsWith(DYNAMIC)).map((r) => `${r.type} ${r.name}`);
             assert.deepStrictEqual(influx, [], `${mode}: InfluxDB resources reached the engine`);
             if (row.where === "stack config") {

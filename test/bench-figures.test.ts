@@ -1,6 +1,15 @@
 // The benchmark's arithmetic (test/bench/figures.ts): what it reports must be right even though it asserts nothing.
 import * as assert from "assert";
-import { compareResults, isWrite, phaseFigures, sequentialRoundTrips, Span } from "./bench/figures";
+import { parseBenchArgs, parseRtt, USAGE } from "./bench/args";
+import {
+    benchVerdict,
+    compareResults,
+    isWrite,
+    phaseFigures,
+    sequentialRoundTrips,
+    Span,
+    target,
+} from "./bench/figures";
 
 const span = (startMs: number, endMs: number, route = "GET /api/v2/buckets"): Span => ({ route, startMs, endMs });
 
@@ -57,3 +66,92 @@ describe("benchmark figures", function () {
         ]);
     });
 });
+
+describe("benchmark verdict", function () {
+    it("exits 0 when every target is met", function () {
+        const verdict = benchVerdict([target("a", "0", 0, true), target("b", "<= 4", 3, true)]);
+        assert.deepStrictEqual(verdict, { exitCode: 0, lines: ["all 2 targets met"] });
+    });
+
+    it("exits 1 and names each missed target with its goal and measurement", function () {
+        const verdict = benchVerdict([
+            target("no-op up: write requests", "0", 0, true),
+            target("create default set: round trips on the critical path", "<= 4", 5, false),
+            target("serialized __provider: Task", "<= 4096 bytes", "5000 bytes", false),
+        ]);
+        assert.deepStrictEqual(verdict, {
+            exitCode: 1,
+            lines: [
+                "2 of 3 targets missed:",
+                "  MISSED create default set: round trips on the critical path: goal <= 4, measured 5",
+                "  MISSED serialized __provider: Task: goal <= 4096 bytes, measured 5000 bytes",
+            ],
+        });
+    });
+});
+
+describe("benchmark command line", function () {
+    const run = (argv: string[], env: Record<string, string> = {}) => parseBenchArgs(argv, env);
+
+    it("defaults to a 20 ms round trip and the default files", function () {
+        assert.deepStrictEqual(run([]), { kind: "run", options: { rttMs: 20, out: undefined, compare: undefined } });
+    });
+
+    it("takes --rtt, --out and --compare, as two arguments or with =", function () {
+        const expected = { kind: "run", options: { rttMs: 7.5, out: "o.json", compare: "old.json" } };
+        assert.deepStrictEqual(run(["--rtt", "7.5", "--out", "o.json", "--compare", "old.json"]), expected);
+        assert.deepStrictEqual(run(["--rtt=7.5", "--out=o.json", "--compare=old.json"]), expected);
+        assert.deepStrictEqual(run(["--rtt", "0"]), {
+            kind: "run",
+            options: { rttMs: 0, out: undefined, compare: undefined },
+        });
+    });
+
+    it("reads BENCH_RTT_MS when --rtt is not given, and checks it the same way", function () {
+        assert.strictEqual(rttOf(run([], { BENCH_RTT_MS: "35" })), 35);
+        assert.strictEqual(rttOf(run(["--rtt", "10"], { BENCH_RTT_MS: "35" })), 10);
+        assert.deepStrictEqual(run([], { BENCH_RTT_MS: "fast" }), {
+            kind: "error",
+            message: 'BENCH_RTT_MS: "fast" is not a round-trip time; give milliseconds, a number >= 0 (e.g. --rtt 20)',
+        });
+    });
+
+    it("refuses a round trip that is not a number >= 0, naming the value", function () {
+        for (const bad of ["abc", "-5", " ", "Infinity", "NaN", "20ms"]) {
+            const parsed = run(["--rtt", bad]);
+            assert.strictEqual(parsed.kind, "error", bad);
+            assert.ok(
+                parsed.kind === "error" && parsed.message.startsWith(`--rtt: "${bad}" is not a round-trip time`),
+                JSON.stringify(parsed),
+            );
+        }
+        assert.deepStrictEqual(run(["--rtt", ""]), { kind: "error", message: "--rtt needs a non-empty value" });
+        assert.strictEqual(parseRtt("12", "--rtt"), 12);
+    });
+
+    it("refuses unknown flags and flags without a value", function () {
+        assert.deepStrictEqual(run(["--rtts", "20"]), {
+            kind: "error",
+            message: 'unknown argument "--rtts"; run npm run bench -- --help for the usage',
+        });
+        assert.deepStrictEqual(run(["20"]), {
+            kind: "error",
+            message: 'unknown argument "20"; run npm run bench -- --help for the usage',
+        });
+        assert.deepStrictEqual(run(["--out"]), { kind: "error", message: "--out needs a value" });
+        assert.deepStrictEqual(run(["--compare", "--rtt", "5"]), { kind: "error", message: "--compare needs a value" });
+        assert.deepStrictEqual(run(["--out="]), { kind: "error", message: "--out needs a non-empty value" });
+    });
+
+    it("answers --help and -h with the usage, whatever else is given", function () {
+        assert.deepStrictEqual(run(["--help"]), { kind: "help" });
+        assert.deepStrictEqual(run(["--rtt", "abc", "-h"]), { kind: "help" });
+        for (const flag of ["--rtt MS", "--out FILE", "--compare FILE", "--help"]) {
+            assert.ok(USAGE.includes(flag), flag);
+        }
+    });
+});
+
+function rttOf(parsed: ReturnType<typeof parseBenchArgs>): number | undefined {
+    return parsed.kind === "run" ? parsed.options.rttMs : undefined;
+}

@@ -1,6 +1,7 @@
 // The committed key trees (components/chart-keys) against the charts' values.yaml files they are derived from, which
-// live in ../shared/reference (workplace and CI only): a committed file cannot drift from its chart, validation reads
-// it like the values file, and the serialization round-trips.
+// live in ../shared/reference (workplace and CI only; without them those tests skip, see harness/reference-data.ts):
+// a committed file cannot drift from its chart, validation reads it like the values file, and the serialization
+// round-trips.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as os from "os";
@@ -16,6 +17,7 @@ import {
 } from "../components/chart-values";
 import { FLAGSMITH_CHART, FLAGSMITH_CHART_KEYS_FILE } from "../components/flagsmith-kubernetes";
 import { INFLUXDB2_CHART, INFLUXDB2_CHART_KEYS_FILE } from "../components/influxdb-kubernetes";
+import { describeWithReference } from "./harness/reference-data";
 import { CHART_KEY_SOURCES, deriveChartKeys } from "./tools/chart-keys";
 
 /** An unknown key at the top level and one below a closed map, for each chart. */
@@ -53,9 +55,13 @@ describe("committed chart key trees", () => {
     });
 
     for (const src of CHART_KEY_SOURCES) {
-        describe(`${src.chart} ${src.version}`, () => {
-            const yamlText = fs.readFileSync(src.valuesFile, "utf8");
-            const committed = fs.readFileSync(src.keysFile, "utf8");
+        describeWithReference(`${src.chart} ${src.version}`, [src.valuesFile], () => {
+            let yamlText = "";
+            let committed = "";
+            before(() => {
+                yamlText = fs.readFileSync(src.valuesFile, "utf8");
+                committed = fs.readFileSync(src.keysFile, "utf8");
+            });
 
             it("is what the values.yaml gives now (run `npm run chart-keys` after changing the reader)", () => {
                 assert.strictEqual(committed, serializeChartKeys(chartValueKeys(yamlText)));
@@ -89,21 +95,23 @@ describe("committed chart key trees", () => {
         });
     }
 
-    it("validates the same way from the JSON as from the yaml", () => {
-        const src = CHART_KEY_SOURCES[0];
-        const ok = {
-            image: { tag: "2.7.12", pullSecrets: ["x"] },
-            persistence: { storageClass: "fast" }, // commented-out key
-            resources: { limits: { "nvidia.com/gpu": 1 } }, // below an open node
-            livenessProbe: { httpGet: { path: "/health" } }, // open node with listed keys
-        };
-        for (const file of [src.keysFile, src.valuesFile]) {
-            validateChartValues(ok, file);
-            assert.throws(() => validateChartValues({ initScripts: { scripts: { "x.sh": "" } } }, file), /x\.sh/);
-            validateChartValues({ initScripts: { scripts: { "x.sh": "" } } }, file, {
-                freeForm: ["initScripts.scripts"],
-            });
-        }
+    describeWithReference("the influxdb2 chart's values file", [CHART_KEY_SOURCES[0].valuesFile], () => {
+        it("validates the same way from the JSON as from the yaml", () => {
+            const src = CHART_KEY_SOURCES[0];
+            const ok = {
+                image: { tag: "2.7.12", pullSecrets: ["x"] },
+                persistence: { storageClass: "fast" }, // commented-out key
+                resources: { limits: { "nvidia.com/gpu": 1 } }, // below an open node
+                livenessProbe: { httpGet: { path: "/health" } }, // open node with listed keys
+            };
+            for (const file of [src.keysFile, src.valuesFile]) {
+                validateChartValues(ok, file);
+                assert.throws(() => validateChartValues({ initScripts: { scripts: { "x.sh": "" } } }, file), /x\.sh/);
+                validateChartValues({ initScripts: { scripts: { "x.sh": "" } } }, file, {
+                    freeForm: ["initScripts.scripts"],
+                });
+            }
+        });
     });
 });
 

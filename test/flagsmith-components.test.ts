@@ -14,7 +14,10 @@ import {
     assertMigrationSucceeded,
     assertPinnedImage,
     assertPort,
+    createSuperuserCommand,
     healthCheckHost,
+    pinnedImageProblem,
+    publishedUrl,
 } from "../components/flagsmith-docker";
 import {
     FLAGSMITH_CHART,
@@ -23,8 +26,10 @@ import {
     KubernetesFlagsmithArgs,
     SECRETS_CHECKSUM_ANNOTATION,
     dnsLabel,
+    flagsmithAccess,
     flagsmithApiUrl,
     flagsmithFullname,
+    kubernetesCreateSuperuserCommand,
     mergeValues,
 } from "../components/flagsmith-kubernetes";
 import { MockArgs, MockRun, RecordedResource, resolveOutputs, runProgram } from "./harness/mocks";
@@ -119,6 +124,11 @@ describe("DockerFlagsmith", () => {
         );
         const digest = `flagsmith/flagsmith@sha256:${"a".repeat(64)}`;
         assert.strictEqual(assertPinnedImage(digest, "image"), digest);
+        assert.strictEqual(pinnedImageProblem(digest), undefined);
+        assert.strictEqual(
+            pinnedImageProblem("flagsmith/flagsmith:latest"),
+            '"flagsmith/flagsmith:latest" must be pinned to a version tag (not "latest") or a digest',
+        );
         await assert.rejects(runDocker({ postgresImage: "postgres:latest" }), /postgresImage "postgres:latest"/);
     });
 
@@ -185,6 +195,15 @@ describe("DockerFlagsmith", () => {
             return true;
         });
         assert.throws(() => assertMigrationSucceeded(undefined, "m"), /no exit code/);
+        // Reported once, without a stack trace: against the migrate container when it is known.
+        assert.throws(
+            () => assertMigrationSucceeded(2, "m", "urn:x", new pulumi.ComponentResource("test:x:X", "migrate")),
+            (e: unknown) => e instanceof pulumi.ResourceError && (e as { hideStack?: boolean }).hideStack === true,
+        );
+        assert.throws(
+            () => assertMigrationSucceeded(2, "m"),
+            (e: unknown) => e instanceof pulumi.RunError,
+        );
         assert.doesNotThrow(() => assertMigrationSucceeded(0, "m"));
     });
 
@@ -199,13 +218,21 @@ describe("DockerFlagsmith", () => {
         }
     });
 
-    it("publishes the API on 8000 by default, or on the configured port", async () => {
+    it("publishes the API on 127.0.0.1:8000 by default, or on the configured port and address", async () => {
         let run = await runDocker();
-        assert.deepStrictEqual(container(run, "api").inputs.ports, [{ internal: 8000, external: 8000 }]);
+        const local = { internal: 8000, external: 8000, ip: "127.0.0.1" };
+        assert.deepStrictEqual(container(run, "api").inputs.ports, [local]);
         assert.strictEqual((await resolveOutputs(run.result)).apiUrl.value, "http://localhost:8000");
         run = await runDocker({ apiPort: 18080 });
-        assert.deepStrictEqual(container(run, "api").inputs.ports, [{ internal: 8000, external: 18080 }]);
+        assert.deepStrictEqual(container(run, "api").inputs.ports, [{ ...local, external: 18080 }]);
         assert.strictEqual((await resolveOutputs(run.result)).apiUrl.value, "http://localhost:18080");
+        run = await runDocker({ bindAddress: "192.168.1.20" });
+        assert.deepStrictEqual(container(run, "api").inputs.ports, [{ ...local, ip: "192.168.1.20" }]);
+        assert.strictEqual((await resolveOutputs(run.result)).apiUrl.value, "http://192.168.1.20:8000");
+        await assert.rejects(runDocker({ bindAddress: "localhost" }), /bindAddress: "localhost" is not an IP address/);
+        assert.strictEqual(publishedUrl("0.0.0.0", 8000), "http://localhost:8000");
+        assert.strictEqual(publishedUrl("::1", 8000), "http://localhost:8000");
+        assert.strictEqual(publishedUrl("fd00::5", 8000), "http://[fd00::5]:8000");
         assert.strictEqual(container(run, "task-processor").inputs.ports, undefined, "only the API is published");
         for (const bad of [0, 65536, 80.5]) {
             await assert.rejects(runDocker({ apiPort: bad }), /apiPort must be an integer in 1\.\.65535/);
@@ -314,6 +341,12 @@ describe("DockerFlagsmith", () => {
         const out = await resolveOutputs(run.result);
         assert.strictEqual(out.apiContainerName.value, "flagsmith-api-staging");
         assert.strictEqual(out.taskProcessorContainerName.value, "flagsmith-task-processor-staging");
+        // The first user is created in the API container, by the name it really has.
+        assert.strictEqual(
+            out.createSuperuserCommand.value,
+            "docker exec -it flagsmith-api-staging python manage.py createsuperuser",
+        );
+        assert.strictEqual(createSuperuserCommand("c"), "docker exec -it c python manage.py createsuperuser");
         await assert.rejects(runDocker({ nameSuffix: "bad/suffix" }), /name suffix "bad\/suffix"/);
     });
 });
@@ -509,6 +542,45 @@ describe("KubernetesFlagsmith", () => {
         assert.strictEqual(flagsmithFullname("fs"), "fs-flagsmith");
         assert.strictEqual(flagsmithApiUrl("fs", "ns", 8000), "http://fs-flagsmith-api.ns.svc.cluster.local:8000");
         assert.deepStrictEqual(mergeValues({ a: { b: 1, c: 2 } }, { a: { c: 3 } }), { a: { b: 1, c: 3 } });
+    });
+
+    it("derives the dashboard access from the chart values as chart 0.81.0 renders them", () => {
+        // templates/service-frontend.yaml: <fullname>-frontend, port service.frontend.port (8080 by default).
+        assert.deepStrictEqual(flagsmithAccess("fs", "ns", {}), {
+            url: "http://localhost:8080",
+            portForward: "kubectl -n ns port-forward svc/fs-flagsmith-frontend 8080:8080",
+        });
+        assert.deepStrictEqual(
+            flagsmithAccess("fs", "ns", { service: { frontend: { port: 80 } } }).portForward,
+            "kubectl -n ns port-forward svc/fs-flagsmith-frontend 8080:80",
+        );
+        // frontend.enabled false: no frontend Service (or ingress); the API Service is what is left.
+        assert.deepStrictEqual(flagsmithAccess("fs", "ns", { frontend: { enabled: false } }), {
+            url: "http://localhost:8000",
+            portForward: "kubectl -n ns port-forward svc/fs-flagsmith-api 8000:8000",
+        });
+        const hosts = ["flagsmith.example.com", "other.example.com"];
+        const tls = [{ secretName: "tls", hosts: ["flagsmith.example.com"] }];
+        assert.deepStrictEqual(flagsmithAccess("fs", "ns", { ingress: { frontend: { enabled: true, hosts, tls } } }), {
+            url: "https://flagsmith.example.com",
+        });
+        // An ingress that is not enabled, or without a host, is not a way in.
+        for (const frontend of [
+            { enabled: false, hosts },
+            { enabled: true, hosts: [] },
+        ]) {
+            assert.ok(flagsmithAccess("fs", "ns", { ingress: { frontend } }).portForward, JSON.stringify(frontend));
+        }
+        assert.ok(
+            flagsmithAccess("fs", "ns", {
+                frontend: { enabled: false },
+                ingress: { frontend: { enabled: true, hosts } },
+            }).portForward,
+        );
+        assert.strictEqual(
+            kubernetesCreateSuperuserCommand("fs", "ns"),
+            "kubectl -n ns exec -it deploy/fs-flagsmith-api -c flagsmith-api -- python manage.py createsuperuser",
+        );
     });
 
     it("validates against the committed key tree of the pinned chart", async () => {

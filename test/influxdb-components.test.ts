@@ -2,6 +2,7 @@
 // InfluxConnection, chosen by stack config; what each registers, with which values, that secrets stay secret, and the
 // validation of settings and chart values.
 import * as assert from "assert";
+import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { chartValueKeys, findUnknownChartKeys, loadChartKeys, validateChartValues } from "../components/chart-values";
 import { InfluxConnection, parseRetention } from "../components/connection";
@@ -200,6 +201,9 @@ describe("InfluxDB components", () => {
             assert.strictEqual(env.DOCKER_INFLUXDB_INIT_ADMIN_TOKEN, "token-from-config-2");
             const out = await resolveOutputs(run.result);
             assert.deepStrictEqual(out.adminToken, { value: "token-from-config-2", known: true, secret: true });
+            // The UI login: the user in plain text, the password only as a secret.
+            assert.deepStrictEqual(out.username, { value: "admin", known: true, secret: false });
+            assert.deepStrictEqual(out.adminPassword, { value: "pass-from-config-1", known: true, secret: true });
             assertNoLeak(run, "pass-from-config-1", "token-from-config-2");
         });
 
@@ -684,7 +688,16 @@ describe("InfluxDB components", () => {
                     },
                     { mocks: { [SECRET]: secretMock } },
                 ),
-                /Secret monitoring\/influxdb-auth has no key "token" \(keys: admin-token\)/,
+                (e: unknown) => {
+                    // reported against the Secret, without a stack trace
+                    assert.ok(pulumi.ResourceError.isInstance(e) && e.hideStack === true, String(e));
+                    assert.ok(e.resource instanceof k8s.core.v1.Secret, "the error names the Secret resource");
+                    assert.match(
+                        e.message,
+                        /Secret monitoring\/influxdb-auth has no key "token" \(keys: admin-token\)/,
+                    );
+                    return true;
+                },
             );
         });
 
@@ -766,7 +779,7 @@ describe("InfluxDB components", () => {
             const settings = parseInfluxSettings({
                 platform: "docker",
                 port: "8087",
-                protectData: "true",
+                protectData: true,
                 retention: "1h30m",
                 adminToken: "plain-token",
             });
@@ -839,6 +852,16 @@ describe("InfluxDB components", () => {
                 "bad protectData",
                 { platform: "docker", protectData: "yes" },
                 /influxdb\.protectData: must be true or false/,
+            ],
+            [
+                "quoted protectData",
+                { platform: "docker", protectData: "true" },
+                /influxdb\.protectData: "true" is a quoted string, not a boolean; write it unquoted .* pulumi config set --path influxdb\.protectData true/,
+            ],
+            [
+                "bindAddress not an IP",
+                { platform: "docker", bindAddress: "docker.lan" },
+                /influxdb\.bindAddress: "docker\.lan" is not an IP address.*Fix: pulumi config set --path influxdb\.bindAddress/,
             ],
             [
                 "bad namespace",

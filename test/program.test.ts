@@ -132,6 +132,64 @@ describe("the program (index.ts) under mocks", function () {
             assert.deepStrictEqual(Object.keys(out.taskHealth.value as object).length, 4);
         });
 
+        it("exports the InfluxDB UI login and the operator token, the password and token as secrets", async function () {
+            const out = await stackOutputs(r.result);
+            assert.deepStrictEqual(out.influxdbUsername, { value: "admin", known: true, secret: false });
+            // The generated credentials the container was set up with, not copies.
+            const env = envOf(r.byType(TYPES.container).find((c) => c.name === "influxdb")!);
+            assert.deepStrictEqual(out.influxdbAdminPassword, {
+                value: env.DOCKER_INFLUXDB_INIT_PASSWORD,
+                known: true,
+                secret: true,
+            });
+            assert.deepStrictEqual(out.influxdbOperatorToken, {
+                value: env.DOCKER_INFLUXDB_INIT_ADMIN_TOKEN,
+                known: true,
+                secret: true,
+            });
+            assert.strictEqual(env.DOCKER_INFLUXDB_INIT_PASSWORD, generatedSecret("influxdb-admin-password"));
+        });
+
+        it("exports each task's ID by task name", async function () {
+            const taskIds = (await stackOutputs(r.result)).taskIds.value as Record<string, string>;
+            const tasks = r.byType(TYPES.task);
+            assert.deepStrictEqual(
+                Object.keys(taskIds).sort(),
+                defaultDownsamplingTasks("default")
+                    .map((t) => t.name)
+                    .sort(),
+            );
+            assert.strictEqual(tasks.length, 4);
+            for (const t of tasks) {
+                const name = /name: "([^"]+)"/.exec(String(t.inputs.flux))![1];
+                assert.strictEqual(taskIds[name], t.id, name);
+            }
+        });
+
+        it("exports how to open Flagsmith and create its first user, in the API container by its real name", async function () {
+            const out = await stackOutputs(r.result);
+            assert.strictEqual(out.flagsmithUrl.value, "http://localhost:8000");
+            const api = r.byType(TYPES.container).find((x) => x.name === "flagsmith-api")!;
+            assert.strictEqual(api.inputs.name, "flagsmith-api-dev");
+            assert.strictEqual(
+                out.flagsmithFirstUser.value,
+                "docker exec -it flagsmith-api-dev python manage.py createsuperuser",
+            );
+            assert.strictEqual(out.flagsmithPortForward.value, undefined);
+            assert.strictEqual(out.flagsmithApiInternalUrl.value, undefined);
+        });
+
+        it("publishes Flagsmith's API on 127.0.0.1 only, like InfluxDB", function () {
+            for (const name of ["flagsmith-api", "influxdb"]) {
+                const c = r.byType(TYPES.container).find((x) => x.name === name)!;
+                assert.deepStrictEqual(
+                    (c.inputs.ports as { ip: string }[]).map((p) => p.ip),
+                    ["127.0.0.1"],
+                    name,
+                );
+            }
+        });
+
         it("never shows a generated password or token in plain text", function () {
             const secrets = [TOKEN, ...r.byType(TYPES.randomPassword).map((p) => generatedSecret(p.name))];
             assert.ok(secrets.length >= 4);
@@ -156,6 +214,24 @@ describe("the program (index.ts) under mocks", function () {
             names(b).every((n) => n.includes("pr-2")),
             names(b).join(),
         );
+    });
+
+    it("publishes Flagsmith on flagsmith.bindAddress and passes flagsmith.extraEnv to the API and task processor", async function () {
+        const r = await run({
+            platform: "docker",
+            flagsmith: { bindAddress: "0.0.0.0", extraEnv: { PREVENT_SIGNUP: "true", EMAIL_PORT: 587 } },
+        });
+        const api = r.byType(TYPES.container).find((x) => x.name === "flagsmith-api")!;
+        assert.deepStrictEqual(api.inputs.ports, [{ internal: 8000, external: 8000, ip: "0.0.0.0" }]);
+        for (const name of ["flagsmith-api", "flagsmith-task-processor"]) {
+            const env = envOf(r.byType(TYPES.container).find((x) => x.name === name)!);
+            assert.strictEqual(env.PREVENT_SIGNUP, "true", name);
+            assert.strictEqual(env.EMAIL_PORT, "587", name);
+            assert.strictEqual(env.INFLUXDB_URL, "http://influxdb:8086", name);
+        }
+        // InfluxDB keeps its own default.
+        const influx = r.byType(TYPES.container).find((x) => x.name === "influxdb")!;
+        assert.strictEqual((influx.inputs.ports as { ip: string }[])[0].ip, "127.0.0.1");
     });
 
     describe("on Kubernetes", function () {
@@ -191,6 +267,59 @@ describe("the program (index.ts) under mocks", function () {
                 assert.deepStrictEqual(r.plaintextOccurrences(s), [], s);
             }
         });
+        it("exports the InfluxDB UI login from the admin Secret, the password and operator token as secrets", async function () {
+            const out = await stackOutputs(r.result);
+            const admin = r.byType(TYPES.secret).find((s) => s.name === "influxdb-admin")!;
+            const data = admin.inputs.stringData as Record<string, string>;
+            assert.deepStrictEqual(out.influxdbUsername, { value: "admin", known: true, secret: false });
+            assert.deepStrictEqual(out.influxdbAdminPassword, {
+                value: data["admin-password"],
+                known: true,
+                secret: true,
+            });
+            assert.deepStrictEqual(out.influxdbOperatorToken, {
+                value: data["admin-token"],
+                known: true,
+                secret: true,
+            });
+        });
+        it("exports what a person opens (the dashboard through a port-forward) and keeps the in-cluster API URL apart", async function () {
+            const out = await stackOutputs(r.result);
+            const release = r.byType(TYPES.release).find((x) => x.inputs.chart === "flagsmith")!;
+            assert.strictEqual(release.inputs.name, "flagsmith-staging");
+            assert.strictEqual(release.inputs.namespace, "flagsmith-staging");
+            assert.strictEqual(out.flagsmithUrl.value, "http://localhost:8080");
+            // Chart 0.81.0's frontend Service: <fullname>-frontend on service.frontend.port 8080.
+            assert.strictEqual(
+                out.flagsmithPortForward.value,
+                "kubectl -n flagsmith-staging port-forward svc/flagsmith-staging-frontend 8080:8080",
+            );
+            assert.strictEqual(
+                out.flagsmithApiInternalUrl.value,
+                "http://flagsmith-staging-api.flagsmith-staging.svc.cluster.local:8000",
+            );
+            // Chart 0.81.0's API Deployment <fullname>-api, container flagsmith-api.
+            assert.strictEqual(
+                out.flagsmithFirstUser.value,
+                "kubectl -n flagsmith-staging exec -it deploy/flagsmith-staging-api -c flagsmith-api -- " +
+                    "python manage.py createsuperuser",
+            );
+            assert.strictEqual(Object.keys(out.taskIds.value as object).length, 4);
+        });
+    });
+
+    it("on Kubernetes with a frontend ingress in flagsmith.extraValues, exports its URL and no port-forward", async function () {
+        const ingress = {
+            frontend: {
+                enabled: true,
+                hosts: ["flagsmith.example.com"],
+                tls: [{ secretName: "flagsmith-tls", hosts: ["flagsmith.example.com"] }],
+            },
+        };
+        const r = await run({ platform: "kubernetes", flagsmith: { extraValues: { ingress } } });
+        const out = await stackOutputs(r.result);
+        assert.strictEqual(out.flagsmithUrl.value, "https://flagsmith.example.com");
+        assert.strictEqual(out.flagsmithPortForward.value, undefined);
     });
 
     describe("with an external InfluxDB and Flagsmith elsewhere", function () {
@@ -218,7 +347,16 @@ describe("the program (index.ts) under mocks", function () {
             });
             assert.strictEqual(out.flagsmithEnv.secret, true);
             assert.strictEqual(out.flagsmithUrl.value, undefined);
+            assert.strictEqual(out.flagsmithFirstUser.value, undefined);
             assert.deepStrictEqual(r.plaintextOccurrences("operator-token-value"), []);
+            // The operator token is exported, as a secret; no UI login (the server's users are not the stack's).
+            assert.deepStrictEqual(out.influxdbOperatorToken, {
+                value: "operator-token-value",
+                known: true,
+                secret: true,
+            });
+            assert.strictEqual(out.influxdbUsername.value, undefined);
+            assert.strictEqual(out.influxdbAdminPassword.value, undefined);
             // Nothing owns the external server: its resources are deleted by Pulumi itself.
             assert.ok(r.byType(TYPES.bucket).every((b) => b.options.deletedWith === undefined));
         });

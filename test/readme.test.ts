@@ -1,6 +1,8 @@
-// README.md cannot drift from the code: the stack settings table against Pulumi.yaml and the keys the program accepts
+// README.md cannot drift from the code: the stack settings tables against Pulumi.yaml and the keys the program accepts
 // (stackSettingKeys, built from the validation's own lists), with the defaults the code defines; the stack outputs;
-// the workflow settings of the CI/CD section; the quick-start commands and the sections a newcomer needs.
+// the workflow settings of the CI/CD section; the quick-start commands and the sections a newcomer needs. The
+// developer's sections (tests, the provider suite against a real InfluxDB) live in DEVELOPMENT.md. Both documents
+// read in a 120-column terminal: no line is longer, code blocks included.
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
@@ -17,26 +19,55 @@ import { programMocks } from "./harness/program-mocks";
 
 const root = path.join(__dirname, "..");
 const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+const development = fs.readFileSync(path.join(root, "DEVELOPMENT.md"), "utf8");
+/** The widest line either document may have: what a 120-column terminal shows without wrapping. */
+const MAX_LINE = 120;
 const TYPES = ["string", "boolean", "integer", "duration", "list", "object", "secret"];
 
-/** The text of a `## ` section, up to the next `## `. */
-function section(title: string): string {
-    const start = readme.indexOf(`\n## ${title}\n`);
-    assert.ok(start >= 0, `README section "## ${title}"`);
-    const end = readme.indexOf("\n## ", start + 1);
-    return readme.slice(start, end < 0 ? undefined : end);
+/** The text of a `## ` section of `doc` (README.md unless given), up to the next `## `. */
+function section(title: string, doc = readme): string {
+    const start = doc.indexOf(`\n## ${title}\n`);
+    assert.ok(start >= 0, `${doc === readme ? "README.md" : "DEVELOPMENT.md"} section "## ${title}"`);
+    const end = doc.indexOf("\n## ", start + 1);
+    return doc.slice(start, end < 0 ? undefined : end);
 }
 
-/** The first Markdown table of `text`: one record per row, keyed by the header cells. */
-function table(text: string): Record<string, string>[] {
-    const lines = text.split("\n").filter((l) => l.startsWith("|"));
+/** Every Markdown table of `text`, in order: one record per row, keyed by that table's header cells. */
+function tables(text: string): Record<string, string>[][] {
     const cells = (line: string) =>
         line
             .slice(1, -1)
             .split(/(?<!\\)\|/)
             .map((c) => c.trim());
-    const [header, , ...rows] = lines.map(cells);
-    return rows.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ""])));
+    const blocks: string[][] = [];
+    let current: string[] | undefined;
+    for (const line of text.split("\n")) {
+        if (!line.startsWith("|")) {
+            current = undefined;
+        } else if (current) {
+            current.push(line);
+        } else {
+            blocks.push((current = [line]));
+        }
+    }
+    return blocks.map((block) => {
+        const [header, , ...rows] = block.map(cells);
+        return rows.map((r) => Object.fromEntries(header.map((h, i) => [h, r[i] ?? ""])));
+    });
+}
+
+/** The first Markdown table of `text`. */
+function table(text: string): Record<string, string>[] {
+    return tables(text)[0] ?? [];
+}
+
+/** The lines of `doc` longer than `max` characters, as `line N (L characters)`. */
+function longLines(doc: string, max = MAX_LINE): string[] {
+    return doc
+        .split("\n")
+        .map((line, i) => [i + 1, [...line].length] as const)
+        .filter(([, length]) => length > max)
+        .map(([n, length]) => `line ${n} (${length} characters)`);
 }
 
 /** The backticked names in a cell. */
@@ -52,13 +83,16 @@ interface ProjectConfig {
     readonly [key: string]: { readonly type: string; readonly default?: unknown };
 }
 
+/** The rows of every table of the settings section (the keys are grouped in several tables of the same columns). */
 const settingsRows = (): Row[] =>
-    table(section("Stack settings")).map((r) => ({
-        key: names(r.Key).join(" "),
-        type: r.Type,
-        default: r.Default,
-        platforms: r.Platforms,
-    }));
+    tables(section("Stack settings"))
+        .flat()
+        .map((r) => ({
+            key: names(r.Key).join(" "),
+            type: r.Type,
+            default: r.Default,
+            platforms: r.Platforms,
+        }));
 
 /** Everything that makes the settings table disagree with the code. Empty when it agrees. */
 function settingsTableProblems(
@@ -114,6 +148,14 @@ describe("README", function () {
         const keys = stackSettingKeys();
 
         it("documents every key the program accepts and Pulumi.yaml declares, with their types, defaults and platforms", function () {
+            const settingsTables = tables(section("Stack settings"));
+            assert.ok(settingsTables.length > 0, "a settings table");
+            for (const [i, t] of settingsTables.entries()) {
+                assert.ok(t.length > 0, `settings table ${i + 1} has rows`);
+                for (const column of ["Key", "Type", "Default", "Platforms"]) {
+                    assert.ok(column in t[0], `settings table ${i + 1} has a ${column} column`);
+                }
+            }
             assert.ok(rows.length > 50, `${rows.length} rows`);
             assert.deepStrictEqual(settingsTableProblems(rows, keys, project), []);
         });
@@ -192,21 +234,35 @@ describe("README", function () {
 
     it("keeps the two quick-start commands and the sections a newcomer needs", function () {
         const quick = section("Quick start");
-        assert.ok(quick.includes("\nnpm ci && pulumi stack select --create dev && pulumi up\n"));
+        assert.ok(
+            quick.includes(
+                "\nnpm ci && mkdir -p ~/.pulumi-flagsmith-influxdb && pulumi stack select --create dev && pulumi up\n",
+            ),
+        );
         assert.ok(quick.includes("\nnpm ci && npm test\n"));
+        // ... and how to take it all down again.
+        assert.match(quick, /\npulumi destroy\npulumi stack rm dev\n/);
         for (const title of [
             "What `pulumi up` creates",
             "Stack settings",
             "Migrating from the manual setup (`adopt`)",
             "Checking a deployment (idempotency)",
             "CI/CD (GitHub Actions)",
+            "Upgrading this program on an existing stack",
             "Troubleshooting",
             "Failure modes",
-            "Tests",
         ]) {
             section(title);
         }
-        assert.match(readme, /\n### Running the provider suite against a real InfluxDB\n[\s\S]*INFLUXDB_TEST_URL/);
+        assert.match(
+            section("Upgrading this program on an existing stack"),
+            /\ngit pull && npm ci && pulumi preview\b/,
+        );
+        // The developer's manual is its own document, and each links to the other.
+        section("Tests", development);
+        assert.match(development, /\n### Running the provider suite against a real InfluxDB\n[\s\S]*INFLUXDB_TEST_URL/);
+        assert.ok(readme.includes("(DEVELOPMENT.md"), "README.md links to DEVELOPMENT.md");
+        assert.ok(development.includes("(README.md"), "DEVELOPMENT.md links to README.md");
         const check = section("Checking a deployment (idempotency)");
         for (const command of [
             "pulumi up",
@@ -219,6 +275,24 @@ describe("README", function () {
         for (const topic of ["Empty analytics screens", "401", "Tasks failing", "taskHealth"]) {
             assert.ok(troubleshooting.includes(topic), topic);
         }
+        // taskHealth is a stack output: only a run of the program refreshes it, not a plain `pulumi refresh`.
+        assert.ok(
+            troubleshooting.includes("\npulumi refresh --run-program --yes && pulumi stack output taskHealth --json\n"),
+            "the fresh view of taskHealth",
+        );
+    });
+
+    it("reads in a 120-column terminal: no line of README.md or DEVELOPMENT.md is longer, code blocks included", function () {
+        assert.deepStrictEqual(longLines(readme), [], "README.md");
+        assert.deepStrictEqual(longLines(development), [], "DEVELOPMENT.md");
+        // The check itself: a long line is found wherever it is, in a code block too.
+        const fence = "`".repeat(3);
+        assert.deepStrictEqual(longLines(`short\n${fence}sh\n${"x".repeat(MAX_LINE + 1)}\n${fence}`), [
+            `line 3 (${MAX_LINE + 1} characters)`,
+        ]);
+        assert.deepStrictEqual(longLines(`${"é".repeat(MAX_LINE)}\n| ${"-".repeat(MAX_LINE - 2)} |`), [
+            `line 2 (${MAX_LINE + 2} characters)`,
+        ]);
     });
 
     it("has a diagram of the resources and of how the token and URLs reach Flagsmith", function () {

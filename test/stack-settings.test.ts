@@ -2,7 +2,13 @@
 // is exactly what readStackSettings accepts: every listed key passes the unknown-key checks, for exactly the listed
 // platforms, and an unlisted key is refused at every level. Plus the flagsmithDatabasePassword secret.
 import * as assert from "assert";
-import { readStackSettings, StackConfigError, stackSettingKeys } from "../components/stack-config";
+import * as pulumi from "@pulumi/pulumi";
+import {
+    plaintextSecretWarnings,
+    readStackSettings,
+    StackConfigError,
+    stackSettingKeys,
+} from "../components/stack-config";
 import { INFLUX_PLATFORMS } from "../components/influxdb";
 import { runProgram } from "./harness/mocks";
 import { programMocks, TYPES } from "./harness/program-mocks";
@@ -171,4 +177,250 @@ describe("stack settings: flagsmithDatabasePassword", function () {
             );
         });
     }
+});
+
+describe("stack settings: messages that say what is wrong and the fix", function () {
+    this.timeout(60_000);
+    const BOOLEAN = /(enabled|protectData|retainDataOnDelete|remove)$/;
+    const booleans = stackSettingKeys().filter((k) => BOOLEAN.test(k.path));
+
+    it("covers every boolean setting", function () {
+        assert.ok(booleans.length >= 7, booleans.map((k) => k.path).join(", "));
+    });
+
+    for (const key of booleans) {
+        const platform = key.platforms?.[0];
+        it(`refuses a quoted "false" for ${key.path} with one message naming it and saying to write it unquoted`, async function () {
+            const found = await problems(configWith(key.path, "false", platform));
+            const name = key.path.startsWith("tasks.overrides.") ? `tasks.overrides["${TASK}"].remove` : key.path;
+            assert.strictEqual(found.length, 1, found.join("\n"));
+            assert.ok(
+                found[0].includes(`${name}: "false" is a quoted string, not a boolean; write it unquoted`),
+                found[0],
+            );
+            assert.match(found[0], /pulumi config set --path (\S+|'[^']+') false$/);
+        });
+    }
+
+    it('refuses a quoted flagsmith.enabled "false" with one message also where Flagsmith would need a platform', async function () {
+        const found = await problems(
+            {
+                platform: "external",
+                influxdb: { url: "http://influx:8086", org: "o", bucket: "b" },
+                flagsmith: { enabled: "false" },
+            },
+            { influxdbToken: "operator-token" },
+        );
+        assert.deepStrictEqual(found, [
+            'flagsmith.enabled: "false" is a quoted string, not a boolean; write it unquoted in Pulumi.<stack>.yaml, ' +
+                "or run: pulumi config set --path flagsmith.enabled false",
+        ]);
+    });
+
+    it("explains a nested key set without --path, with the command that sets it", async function () {
+        const cases: [Config, Config, string][] = [
+            [
+                { "influxdb.port": 8087 },
+                {},
+                "pulumi config rm influxdb.port && pulumi config set --path influxdb.port 8087",
+            ],
+            [{ "flagsmith.enabled": "false" }, {}, "pulumi config set --path flagsmith.enabled false"],
+            [{ "retention.raw": "30d" }, {}, "pulumi config set --path retention.raw 30d"],
+            // A secret's value is not repeated; a secret setting is set as the top-level secret it is.
+            [{}, { "influxdb.port": "8087" }, "pulumi config set --path influxdb.port <value>"],
+            [{ "influxdb.adminToken": "tok-1" }, {}, "pulumi config set --secret influxdbAdminToken <value>"],
+        ];
+        for (const [config, secretConfig, fix] of cases) {
+            const found = await problems(config, secretConfig);
+            const [name] = Object.keys({ ...config, ...secretConfig });
+            assert.strictEqual(found.length, 1, found.join("\n"));
+            assert.ok(
+                found[0].startsWith(
+                    `flagsmith-influxdb:${name}: a top-level key literally named "${name}", set without --path`,
+                ),
+                found[0],
+            );
+            assert.ok(found[0].endsWith(fix), `${found[0]}\nshould end with: ${fix}`);
+            assert.ok(!found[0].includes("tok-1"));
+        }
+        // A dotted key under no object setting is just unknown.
+        assert.match(
+            (await problems({ "flagsmth.enabled": false }))[0],
+            /flagsmith-influxdb:flagsmth\.enabled: unknown setting; known:/,
+        );
+    });
+
+    it("says to remove a secret set for a platform that does not read it by its own key", async function () {
+        const found = await problems({ platform: "kubernetes" }, { influxdbToken: "operator-token" });
+        assert.strictEqual(found.length, 1, found.join("\n"));
+        assert.match(
+            found[0],
+            /influxdb\.token: unknown setting for platform kubernetes \(set as the secret influxdbToken\);/,
+        );
+        assert.match(found[0], /Fix: pulumi config rm influxdbToken$/);
+    });
+
+    it("refuses influxdb.port equal to flagsmith.apiPort on Docker, naming both keys", async function () {
+        for (const config of [
+            { influxdb: { port: 8000 } },
+            { flagsmith: { apiPort: 8086 } },
+            { influxdb: { port: 9000 }, flagsmith: { apiPort: 9000 } },
+        ]) {
+            const found = await problems(config);
+            assert.strictEqual(found.length, 1, found.join("\n"));
+            assert.match(
+                found[0],
+                /^influxdb\.port and flagsmith\.apiPort: both are (\d+),.*Fix: pulumi config set --path flagsmith\.apiPort \d+$/,
+            );
+        }
+        // Not on Docker, or without Flagsmith on Docker, nothing is published twice.
+        assert.deepStrictEqual(await problems({ influxdb: { port: 8000 }, flagsmith: { enabled: false } }), []);
+        assert.deepStrictEqual(await problems({ platform: "kubernetes" }), []);
+        assert.deepStrictEqual(await problems({}), []);
+    });
+
+    it("names flagsmith.image (not the component) for an unpinned image, with a pinned one to use", async function () {
+        for (const image of ["flagsmith/flagsmith:latest", "flagsmith/flagsmith"]) {
+            const found = await problems({ flagsmith: { image } });
+            assert.deepStrictEqual(found, [
+                `flagsmith.image: "${image}" must be pinned to a version tag (not "latest") or a digest. ` +
+                    "Fix: pulumi config set --path flagsmith.image flagsmith/flagsmith:2.227.0",
+            ]);
+        }
+        assert.deepStrictEqual(await problems({ flagsmith: { image: "flagsmith/flagsmith:2.228.0" } }), []);
+    });
+
+    it("refuses Flagsmith on Docker beside an external or Kubernetes InfluxDB, naming both ways out", async function () {
+        const external = { platform: "external", influxdb: { url: "http://influx:8086", org: "o", bucket: "b" } };
+        for (const config of [
+            { ...external, flagsmith: { platform: "docker" } },
+            external,
+            { platform: "kubernetes", flagsmith: { platform: "docker" } },
+        ]) {
+            const found = await problems(
+                config,
+                config.platform === "external" ? { influxdbToken: "operator-token" } : {},
+            );
+            assert.strictEqual(found.length, 1, found.join("\n"));
+            assert.match(found[0], /^flagsmith\.platform: /);
+            assert.match(found[0], /pulumi config set --path flagsmith\.platform kubernetes/);
+            assert.match(
+                found[0],
+                /pulumi config set --path flagsmith\.enabled false, then pulumi stack output flagsmithEnv/,
+            );
+        }
+    });
+
+    it("accepts flagsmith.bindAddress and flagsmith.extraEnv on Docker only, refusing what the program wires", async function () {
+        const ok = await problems({ flagsmith: { bindAddress: "0.0.0.0", extraEnv: { PREVENT_SIGNUP: "true" } } });
+        assert.deepStrictEqual(ok, []);
+        const wired = await problems({ flagsmith: { extraEnv: { INFLUXDB_TOKEN: "x", DATABASE_URL: "y", OK: "z" } } });
+        assert.deepStrictEqual(
+            wired.map((p) => p.split(":")[0]),
+            ["flagsmith.extraEnv.INFLUXDB_TOKEN", "flagsmith.extraEnv.DATABASE_URL"],
+        );
+        for (const p of wired) {
+            assert.match(
+                p,
+                /must not set (INFLUXDB_TOKEN|DATABASE_URL).*pulumi config rm --path flagsmith\.extraEnv\.\1$/,
+            );
+        }
+        assert.match(
+            (await problems({ flagsmith: { extraEnv: { DJANGO_ALLOWED_HOSTS: "x" } } }))[0],
+            /flagsmith\.extraEnv\.DJANGO_ALLOWED_HOSTS: .*set flagsmith\.allowedHosts instead/,
+        );
+        assert.match(
+            (await problems({ flagsmith: { extraEnv: { A: { b: 1 } } } }))[0],
+            /flagsmith\.extraEnv\.A: must be a string/,
+        );
+        assert.match((await problems({ flagsmith: { extraEnv: "A=b" } }))[0], /flagsmith\.extraEnv: must be an object/);
+        assert.deepStrictEqual(await problems({ flagsmith: { bindAddress: "localhost" } }), [
+            'flagsmith.bindAddress: "localhost" is not an IP address; use 127.0.0.1 (this machine only), 0.0.0.0 ' +
+                "(every interface) or the address of one interface. Fix: pulumi config set --path flagsmith.bindAddress 127.0.0.1",
+        ]);
+        for (const key of ["bindAddress", "extraEnv"]) {
+            const found = await problems({
+                platform: "kubernetes",
+                flagsmith: { [key]: key === "extraEnv" ? {} : "0.0.0.0" },
+            });
+            assert.match(found.join("\n"), new RegExp(`flagsmith\\.${key}: only used when Flagsmith runs on docker`));
+        }
+    });
+});
+
+describe("stack settings: secrets stored in plain text", function () {
+    this.timeout(60_000);
+    const SECRET = "plain-value-4Zq";
+
+    /** The warnings readStackSettings returns, and those the program logs, for a Docker stack. */
+    async function warnings(config: Config, secretConfig: Config): Promise<{ settings: string[]; logged: string[] }> {
+        const logged: string[] = [];
+        const log = pulumi.log as unknown as { warn: (msg: string) => Promise<void> };
+        const original = log.warn;
+        log.warn = async (msg: string) => void logged.push(msg);
+        try {
+            const run = await runProgram(
+                async () => {
+                    const settings = readStackSettings().warnings;
+                    await (require("../index") as () => Promise<unknown>)();
+                    return settings;
+                },
+                { config, secretConfig, mocks: programMocks() },
+            );
+            return { settings: [...run.result], logged };
+        } finally {
+            log.warn = original;
+        }
+    }
+
+    it("warns for a secret set without --secret, saying where it is and how to encrypt it, without the value", async function () {
+        const { settings, logged } = await warnings({ influxdbAdminPassword: SECRET }, {});
+        const expected =
+            "influxdbAdminPassword is stored in plain text in Pulumi.test.yaml (it was set without --secret); encrypt " +
+            'it: pulumi config set --secret influxdbAdminPassword "$(pulumi config get influxdbAdminPassword)", and ' +
+            "rotate it if that file was shared";
+        assert.deepStrictEqual(settings, [expected]);
+        assert.deepStrictEqual(
+            logged.filter((m) => m.includes("plain text")),
+            [expected],
+        );
+        assert.ok(!logged.some((m) => m.includes(SECRET)));
+    });
+
+    it("does not warn for the same secret set with --secret", async function () {
+        const { settings, logged } = await warnings({}, { influxdbAdminPassword: SECRET, influxdbAdminToken: SECRET });
+        assert.deepStrictEqual(settings, []);
+        assert.deepStrictEqual(
+            logged.filter((m) => m.includes("plain text")),
+            [],
+        );
+    });
+
+    it("checks every secret setting: influxdbToken, influxdbAdminToken, influxdbAdminPassword, flagsmithDatabasePassword", function () {
+        const keys = stackSettingKeys()
+            .filter((k) => k.secret)
+            .map((k) => k.path);
+        assert.deepStrictEqual([...keys].sort(), [
+            "flagsmithDatabasePassword",
+            "influxdbAdminPassword",
+            "influxdbAdminToken",
+            "influxdbToken",
+        ]);
+        const all = keys.map((k) => `flagsmith-influxdb:${k}`);
+        const plain = plaintextSecretWarnings(all, () => false, "prod");
+        assert.deepStrictEqual(plain.map((w) => w.split(" ")[0]).sort(), [...keys].sort());
+        for (const [i, key] of keys.entries()) {
+            assert.ok(plain.find((w) => w.startsWith(`${key} `))!.includes(`Pulumi.prod.yaml`), plain[i]);
+            assert.ok(plain.find((w) => w.startsWith(`${key} `))!.includes(`pulumi config set --secret ${key} `));
+        }
+        assert.deepStrictEqual(
+            plaintextSecretWarnings(all, () => true, "prod"),
+            [],
+        );
+        // Only keys that are set.
+        assert.deepStrictEqual(
+            plaintextSecretWarnings(["flagsmith-influxdb:bucket"], () => false, "prod"),
+            [],
+        );
+    });
 });

@@ -112,3 +112,18 @@ export function compareResults(before: unknown, after: unknown, tolerance = 0.1)
     }
     return changed;
 }
+
+/** What the benchmark concludes from its targets: exit 1 and one line per missed target, or exit 0. */
+export function benchVerdict(targets: readonly Target[]): { exitCode: 0 | 1; lines: string[] } {
+    const missed = targets.filter((t) => !t.met);
+    if (missed.length === 0) {
+        return { exitCode: 0, lines: [`all ${targets.length} targets met`] };
+    }
+    return {
+        exitCode: 1,
+        lines: [
+            `${missed.length} of ${targets.length} targets missed:`,
+            ...missed.map((t) => `  MISSED ${t.name}: goal ${t.goal}, measured ${t.measured}`),
+        ],
+    };
+}

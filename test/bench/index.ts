@@ -1,5 +1,6 @@
-// `npm run bench [-- --rtt MS] [--out FILE] [--compare FILE]`: what a pulumi up, preview, refresh and destroy cost,
-// against the physical limit. Prints a table and writes it as JSON (default bench-results.json); nothing is asserted.
+// `npm run bench [-- --rtt MS] [--out FILE] [--compare FILE] [--help]`: what a pulumi up, preview, refresh and destroy
+// cost, against the physical limit. Prints a table and writes it as JSON (default bench-results.json); exits 1 when a
+// target is missed, naming it, and 2 on a bad command line (test/bench/args.ts).
 //
 // The serialized providers run in the real dynamic-provider plugin (provider-host.ts), driven by a stack that runs
 // the program under mocks and operates in parallel as the Pulumi engine does (live-engine.ts), against the InfluxDB
@@ -15,20 +16,43 @@ import { Authorization, Backfill, Bucket, Organization, Task } from "../../dynam
 import { InfluxStandIn, standInTarget } from "../harness/influx-standin";
 import { LiveStack, standInInflux } from "../harness/live-engine";
 import { runProgram } from "../harness/mocks";
+import { howReported } from "../harness/user-errors";
 import { programMocks } from "../harness/program-mocks";
 import { captureDynamicResources, Engine, ProviderHost } from "../harness/provider-host";
-import { compareResults, PhaseFigures, phaseFigures, Target, target } from "./figures";
+import { parseBenchArgs, USAGE } from "./args";
+import { benchVerdict, compareResults, PhaseFigures, phaseFigures, Target, target } from "./figures";
 
 const ROOT = path.resolve(__dirname, "../..");
 
-function option(name: string): string | undefined {
-    const i = process.argv.indexOf(name);
-    return i >= 0 ? process.argv[i + 1] : undefined;
+const ARGS = parseBenchArgs(process.argv.slice(2), process.env);
+if (ARGS.kind === "help") {
+    console.log(USAGE);
+    process.exit(0);
 }
+if (ARGS.kind === "error") {
+    console.error(`npm run bench: ${ARGS.message}`);
+    process.exit(2);
+}
+const RTT_MS = ARGS.options.rttMs;
+const OUT = ARGS.options.out ?? path.join(ROOT, "bench-results.json");
+const COMPARE = ARGS.options.compare;
+/** The results file given to --compare, read now so that a bad one is refused before anything runs. */
+const BEFORE = COMPARE === undefined ? undefined : previousResults(COMPARE);
 
-const RTT_MS = Number(option("--rtt") ?? process.env.BENCH_RTT_MS ?? 20);
-const OUT = option("--out") ?? path.join(ROOT, "bench-results.json");
-const COMPARE = option("--compare");
+function previousResults(file: string): { commit?: string } {
+    try {
+        const parsed: unknown = JSON.parse(fs.readFileSync(file, "utf8"));
+        if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) {
+            return parsed as { commit?: string };
+        }
+        throw new Error("it does not hold a JSON object");
+    } catch (e) {
+        console.error(
+            `npm run bench: --compare ${file}: not a results file of npm run bench (${(e as Error).message})`,
+        );
+        return process.exit(2);
+    }
+}
 
 type Phase = "create" | "preview (no-op)" | "up (no-op)" | "refresh" | "destroy";
 
@@ -184,22 +208,47 @@ async function serializedSizes(): Promise<Record<string, number>> {
     );
 }
 
-/** Median evaluation time of a program under mocks, in ms (after one warm-up run). */
+/** How a program's run under mocks ended: the resources it registered, or the error it reported. */
+interface Evaluation {
+    readonly medianMs: number;
+    readonly resources: number;
+    /** `ok`, or how the error reaches the user: `RunError (message only)` or `... (with a stack trace)`, and its text. */
+    readonly outcome: string;
+}
+
+/** How Pulumi's Node runtime shows an error the program throws, and the start of its message. */
+function reported(e: unknown): string {
+    const r = howReported(e);
+    const message = r.message.replace(/\s+/g, " ").slice(0, 100);
+    return `${r.kind} (${r.withoutStack ? "message only" : "with a stack trace"}): ${message}`;
+}
+
+/** One run of a program under mocks, ended by its result or its error: the time until Pulumi could report it. */
+async function settle(program: () => unknown, options: Parameters<typeof runProgram>[1]) {
+    try {
+        const r = await runProgram(program, options);
+        return { resources: r.resources.length, outcome: "ok" };
+    } catch (e) {
+        return { resources: 0, outcome: reported(e) };
+    }
+}
+
+/** Median time of a program's run under mocks until it ends or fails, in ms (after one warm-up run). */
 async function evaluation(
     program: () => unknown,
     options: Parameters<typeof runProgram>[1],
     runs = 7,
-): Promise<{ medianMs: number; resources: number }> {
-    await runProgram(program, options);
+): Promise<Evaluation> {
+    await settle(program, options);
     const times: number[] = [];
-    let resources = 0;
+    let last = { resources: 0, outcome: "" };
     for (let i = 0; i < runs; i++) {
-        const [r, ms] = await timed(() => runProgram(program, options));
+        const [r, ms] = await timed(() => settle(program, options));
         times.push(ms);
-        resources = r.resources.length;
+        last = r;
     }
     times.sort((a, b) => a - b);
-    return { medianMs: times[Math.floor(times.length / 2)], resources };
+    return { medianMs: times[Math.floor(times.length / 2)], ...last };
 }
 
 function stackConfig(file: string): Record<string, unknown> {
@@ -209,14 +258,20 @@ function stackConfig(file: string): Record<string, unknown> {
     );
 }
 
-async function programEvaluation(): Promise<Record<string, { medianMs: number; resources: number }>> {
+async function programEvaluation(): Promise<Record<string, Evaluation>> {
     const main = () => (require("../../index") as () => Promise<unknown>)();
     const mocks = programMocks();
+    const docker = stackConfig("Pulumi.dev.yaml");
     return {
         "baseline (one RandomString)": await evaluation(() => new random.RandomString("one", { length: 8 }), {
             mocks,
         }),
-        docker: await evaluation(main, { config: stackConfig("Pulumi.dev.yaml"), mocks }),
+        docker: await evaluation(main, { config: docker, mocks }),
+        // The time until a bad setting is reported, beside the good config above.
+        "docker, one bad setting (retention.raw: 5m)": await evaluation(main, {
+            config: { ...docker, retention: { raw: "5m" } },
+            mocks,
+        }),
         kubernetes: await evaluation(main, { config: stackConfig("Pulumi.k8s.example.yaml"), mocks }),
         external: await evaluation(main, {
             config: stackConfig("Pulumi.external.example.yaml"),
@@ -429,11 +484,12 @@ async function main(): Promise<void> {
         ),
     );
     out.push("");
-    out.push("program evaluation under mocks (median of 7, after a warm-up)");
+    out.push("program evaluation under mocks until it ends or reports an error (median of 7, after a warm-up)");
     out.push(
         table(
-            ["program", "resources", "ms"],
-            Object.entries(programs).map(([name, p]) => [name, String(p.resources), p.medianMs.toFixed(1)]),
+            ["program", "outcome", "resources", "ms"],
+            Object.entries(programs).map(([name, p]) => [name, p.outcome, String(p.resources), p.medianMs.toFixed(1)]),
+            2,
         ),
     );
 
@@ -450,11 +506,10 @@ async function main(): Promise<void> {
         programEvaluation: programs,
         targets,
     };
-    if (COMPARE) {
-        const before = JSON.parse(fs.readFileSync(COMPARE, "utf8")) as { commit?: string };
-        const changes = compareResults(before, results);
+    if (BEFORE) {
+        const changes = compareResults(BEFORE, results);
         out.push("");
-        out.push(`changes of 10% or more against ${COMPARE} (commit ${before.commit ?? "?"})`);
+        out.push(`changes of 10% or more against ${COMPARE} (commit ${BEFORE.commit ?? "?"})`);
         out.push(
             changes.length === 0
                 ? "none"
@@ -467,7 +522,10 @@ async function main(): Promise<void> {
     fs.writeFileSync(OUT, JSON.stringify(results, null, 2) + "\n");
     out.push("");
     out.push(`written to ${path.relative(process.cwd(), OUT) || OUT}`);
+    const verdict = benchVerdict(targets);
+    out.push("", ...verdict.lines);
     console.log(out.join("\n"));
+    process.exitCode = verdict.exitCode;
 }
 
 main().catch((e: unknown) => {

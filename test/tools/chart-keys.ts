@@ -8,6 +8,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { chartKeysFile, chartValueKeys, serializeChartKeys } from "../../components/chart-values";
+import { referencePath } from "../harness/reference-data";
 
 /** The repository's root. */
 const REPO = path.resolve(__dirname, "..", "..");
@@ -26,7 +27,7 @@ function source(chart: string, version: string): ChartKeySource {
     return {
         chart,
         version,
-        valuesFile: path.join(REPO, "..", "shared", "reference", `${chart}-chart-${version}-values.yaml`),
+        valuesFile: referencePath(`${chart}-chart-${version}-values.yaml`),
         keysFile: chartKeysFile(chart, version),
     };
 }
