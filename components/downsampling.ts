@@ -1,18 +1,18 @@
 // Downsampling tasks for Flagsmith's InfluxDB analytics: spec types, Flux generation in the shape of Flagsmith's
 // docs ("Using InfluxDB for Analytics"), validation, and extraction of the buckets a script reads and writes.
 import {
-    FluxAstNode,
+    BucketReferences,
+    bucketsReferenced,
     analyzeFlux,
-    astChild,
-    astChildren,
-    astStringLiteral,
-    describeAstNode,
     durationToSeconds,
-    parseFluxAst,
+    goDurationProblem,
     parseTaskOption,
-    walkAst,
 } from "../dynamic-providers/flux-analyzer";
+
 import { bucketNameProblem } from "../dynamic-providers/bucket";
+
+export { bucketsReferenced };
+export type { BucketReferences };
 
 /** Aggregates a downsampling task may apply per window (Flux functions of the same name). */
 export const DOWNSAMPLING_AGGREGATES = ["sum", "mean", "max", "min", "count", "last"] as const;
@@ -65,16 +65,6 @@ export interface RawDownsamplingTaskSpec {
 
 export type DownsamplingTask = DownsamplingTaskSpec | RawDownsamplingTaskSpec;
 
-/** Buckets a Flux script touches. */
-export interface BucketReferences {
-    /** Buckets read with `from(bucket: "...")`, in order of first appearance. */
-    readonly reads: string[];
-    /** Buckets written with `to(bucket: "...")` (or `wideTo`), in order of first appearance. */
-    readonly writes: string[];
-    /** Calls whose bucket cannot be known without running the script (non-literal `bucket`, or `bucketID`). */
-    readonly unresolved: string[];
-}
-
 export function isRawDownsamplingTask(task: DownsamplingTask): task is RawDownsamplingTaskSpec {
     return "flux" in task;
 }
@@ -115,18 +105,23 @@ export function renderDownsamplingFlux(spec: DownsamplingTask): string {
 
 /**
  * A one-off query that runs a generated task's downsampling over the past `range` (a Flux duration, e.g. `14d`), for
- * a backfill. Idempotent: `to()` writes each window's point with the same series and timestamp, so a second run
- * overwrites the same points with the same values instead of adding to them.
+ * a backfill. Only completed windows, aligned to the task's `every`: from the window boundary at or before
+ * now - range to the last boundary before now. Each point it writes (at a window's stop, `aggregateWindow`'s
+ * `_time`) is the one the task writes for that window, with the same series and timestamp, so the task's later runs
+ * and a second backfill overwrite it with the same value instead of adding to it. The window in progress is left to
+ * the task: a backfill that wrote it would leave a partial sum at `now()` beside the task's full one at the boundary.
  */
 export function renderBackfillFlux(spec: DownsamplingTaskSpec, range: string): string {
-    return pipelines(spec, `-${range}`).join("\n") + "\n";
+    const start = `date.truncate(t: -${range}, unit: ${spec.every})`;
+    const stop = `date.truncate(t: now(), unit: ${spec.every})`;
+    return ['import "date"', "", ...pipelines(spec, start, stop)].join("\n") + "\n";
 }
 
-/** Select the raw points from `start`, then aggregate per window and write. */
-function pipelines(spec: DownsamplingTaskSpec, start: string): string[] {
+/** Select the raw points from `start` (to `stop`, else now), then aggregate per window and write. */
+function pipelines(spec: DownsamplingTaskSpec, start: string, stop?: string): string[] {
     const select = [
         `data = from(bucket: ${fluxString(spec.sourceBucket)})`,
-        ` |> range(start: ${start})`,
+        ` |> range(start: ${start}${stop === undefined ? "" : `, stop: ${stop}`})`,
         ...filterLines(`r._measurement == ${fluxString(spec.measurement)}`),
         ...(spec.field !== undefined ? filterLines(`r._field == ${fluxString(spec.field)}`) : []),
         ...(spec.groupColumns !== undefined
@@ -187,7 +182,7 @@ function specProblems(spec: DownsamplingTaskSpec): string[] {
         nonEmptyProblem("measurement", spec.measurement),
         spec.field === undefined ? undefined : nonEmptyProblem("field", spec.field),
         durationProblem("every", spec.every, 1),
-        spec.offset === undefined ? undefined : durationProblem("offset", spec.offset, 0),
+        spec.offset === undefined ? undefined : offsetProblem(spec.offset),
         groupColumnsProblem(spec.groupColumns),
         setColumnsProblem(spec.setColumns),
     ];
@@ -219,6 +214,14 @@ function nonEmptyProblem(field: string, value: unknown): string | undefined {
 function bucketProblem(field: string, value: unknown): string | undefined {
     const problem = bucketNameProblem(value);
     return problem === undefined ? undefined : `${field}: bucket name ${JSON.stringify(value)} ${problem}`;
+}
+
+/** A task offset: a whole, non-negative number of seconds, in a Go duration's units (see goDurationProblem). */
+function offsetProblem(value: unknown): string | undefined {
+    const problem = durationProblem("offset", value, 0);
+    if (problem) return problem;
+    const unit = goDurationProblem(String(value));
+    return unit ? `offset: ${unit}` : undefined;
 }
 
 function durationProblem(field: string, value: unknown, minSeconds: number): string | undefined {
@@ -268,41 +271,4 @@ export async function checkDownsamplingTask(spec: DownsamplingTask): Promise<str
     const matches =
         header.ok && header.name === spec.name && header.every === spec.every && header.offset === spec.offset;
     return matches ? [] : [`${label}: generated option task does not match the spec (${JSON.stringify(header)})`];
-}
-
-/**
- * Buckets a script reads (`from`) and writes (`to`, `wideTo`, also as package members such as `experimental.to`),
- * found in the AST. Meant for checking that every bucket a task touches is declared by the stack.
- */
-export function bucketsReferenced(flux: string): BucketReferences {
-    const reads = new Set<string>();
-    const writes = new Set<string>();
-    const unresolved: string[] = [];
-    walkAst(parseFluxAst(flux), (node) => {
-        const callee = calleeName(node);
-        const target = callee === "from" ? reads : callee === "to" || callee === "wideTo" ? writes : undefined;
-        if (!target) return;
-        const args = astChildren(astChildren(node, "arguments")[0], "properties");
-        const argument = (name: string) => args.find((p) => astChild(p, "key")?.name === name);
-        const bucket = argument("bucket");
-        const where = node.location ? ` at line ${node.location.start.line}` : "";
-        if (bucket) {
-            const value = astChild(bucket, "value");
-            const name = astStringLiteral(value);
-            if (name !== undefined) target.add(name);
-            else unresolved.push(`${callee}()${where}: bucket is ${value ? describeAstNode(value) : "missing"}`);
-        } else if (argument("bucketID")) {
-            unresolved.push(`${callee}()${where}: uses bucketID`);
-        }
-    });
-    return { reads: [...reads], writes: [...writes], unresolved };
-}
-
-/** Name of the called function for call nodes (`f(...)` or `pkg.f(...)`), undefined for other nodes. */
-function calleeName(node: FluxAstNode): string | undefined {
-    if (!Array.isArray(node.arguments)) return undefined;
-    const callee = astChild(node, "callee");
-    if (typeof callee?.name === "string") return callee.name;
-    const property = astChild(callee, "property");
-    return typeof property?.name === "string" ? property.name : astStringLiteral(property);
 }

@@ -18,7 +18,11 @@ import { InfluxResource, InfluxResourceArgs, influxProvider } from "./resource";
 
 export type PermissionAction = "read" | "write";
 
-/** Resource types a permission may name (InfluxDB 2 OSS). */
+/**
+ * Resource types a permission may name (InfluxDB 2 OSS, influxdata/influxdb v2.7.12 authz.go `AllResourceTypes`).
+ * `instance` is among them but no token can grant it: the operator token's own permissions skip it (authz.go
+ * `OperPermissions`), so a create asking for it answers 403 "permission ... is not allowed" (see checkPermission).
+ */
 export const RESOURCE_TYPES = [
     "authorizations",
     "buckets",
@@ -90,7 +94,7 @@ export interface AuthorizationOutputs extends AuthorizationInputs {
     readonly token: string;
 }
 
-function checkPermission(p: unknown, i: number): CheckFailure[] {
+function checkPermission(p: unknown, i: number, orgId: unknown): CheckFailure[] {
     const at = `permissions[${i}]`;
     if (isUnknown(p)) {
         return [];
@@ -113,8 +117,22 @@ function checkPermission(p: unknown, i: number): CheckFailure[] {
     if (perm.resource?.id !== undefined) {
         failures.push(...checkId(`${at}.resource.id`, perm.resource.id));
     }
+    if (type === "instance") {
+        failures.push({
+            property: `${at}.resource.type`,
+            reason: `${at}.resource.type "instance" cannot be granted by a token: InfluxDB 2.7 refuses it (403)`,
+        });
+    }
     if (perm.resource?.orgID !== undefined) {
         failures.push(...checkId(`${at}.resource.orgID`, perm.resource.orgID));
+        // Authorization.Valid (auth.go): every permission's org must be the token's org, else 400 "is not for org id".
+        const orgID = perm.resource.orgID;
+        if (!isUnknown(orgID) && !isUnknown(orgId) && typeof orgId === "string" && orgID !== orgId) {
+            failures.push({
+                property: `${at}.resource.orgID`,
+                reason: `${at}.resource.orgID ${JSON.stringify(orgID)} is not the token's organization ${JSON.stringify(orgId)}: InfluxDB refuses a permission for another organization; leave it out to use the token's`,
+            });
+        }
     }
     return failures;
 }
@@ -131,7 +149,7 @@ export function checkAuthorization(news: Record<string, unknown>): CheckFailure[
         if (!Array.isArray(perms) || perms.length === 0) {
             failures.push({ property: "permissions", reason: "permissions must be a non-empty list" });
         } else {
-            perms.forEach((p, i) => failures.push(...checkPermission(p, i)));
+            perms.forEach((p, i) => failures.push(...checkPermission(p, i, news.orgId)));
         }
     }
     return failures;

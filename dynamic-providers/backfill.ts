@@ -61,7 +61,8 @@ export function diffBackfill(olds: Partial<BackfillInputs>, news: Partial<Backfi
 
 async function runBackfill(i: BackfillInputs): Promise<{ id: string; outs: BackfillOutputs }> {
     const ranAt = new Date().toISOString();
-    await callApi(i.connection, `backfill "${i.description ?? "query"}"`, (a) => a.query(i.orgId, i.flux));
+    // A failure leaves no Backfill in the state, so the next `pulumi up` runs it again (it rewrites the same points).
+    await callApi(i.connection, `backfill "${i.description ?? "query"}"`, (a) => a.runForEffects(i.orgId, i.flux));
     return { id: `${i.orgId}-${Date.now().toString(36)}`, outs: compact({ ...i, ranAt }) };
 }
 

@@ -251,8 +251,8 @@ export async function createBucket(inputs: BucketInputs): Promise<{ id: string; 
         if (!inputs.adopt) {
             throw new Error(
                 `bucket "${inputs.name}" already exists in organization ${inputs.orgId}. ` +
-                    `Set adopt: true to take it over (its data is kept), or import it: ` +
-                    `pulumi import pulumi-nodejs:dynamic/influxdb:Bucket <name> <bucketID>.`,
+                    `Set adopt: true to take it over (its data is kept), or choose another bucket name. ` +
+                    `(pulumi import cannot take over this dynamic resource: pulumi/pulumi#16175.)`,
             );
         }
         const existing = await findByName(conn, inputs.orgId, inputs.name);

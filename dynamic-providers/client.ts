@@ -24,8 +24,11 @@ export interface Apis {
     readonly tasks: TasksAPI;
     readonly authorizations: AuthorizationsAPI;
     readonly orgs: OrgsAPI;
-    /** Runs a Flux query in the organization and returns the raw CSV answer (POST /api/v2/query). */
-    readonly query: (orgId: string, flux: string) => Promise<string>;
+    /**
+     * Runs a Flux script for its side effects (`to()`) in the organization and discards its results; rejects with the
+     * Flux runtime error when the script fails. See runForEffects.
+     */
+    readonly runForEffects: (orgId: string, flux: string) => Promise<void>;
 }
 
 function policyFor(conn: Connection, seconds: number | undefined): RetryPolicy {
@@ -41,13 +44,51 @@ function apisFor(conn: Connection, timeoutMs = (conn.requestTimeoutSeconds ?? 30
         tasks: new apis.TasksAPI(influx),
         authorizations: new apis.AuthorizationsAPI(influx),
         orgs: new apis.OrgsAPI(influx),
-        query: (orgId, flux) =>
-            influx.transport.request(
+        runForEffects: async (orgId, flux) => {
+            // The whole run may take longer than one request's timeout: it gets the operation's budget.
+            const long = new InfluxDB({ url: conn.url, token: conn.token, timeout: operationMs(conn) });
+            const body = (await long.transport.request(
                 `/api/v2/query?orgID=${encodeURIComponent(orgId)}`,
-                { query: flux, type: "flux", dialect: { annotations: [] } },
-                { method: "POST", headers: { "content-type": "application/json", accept: "text/csv" } },
-            ) as Promise<string>,
+                { query: flux, type: "flux" },
+                {
+                    method: "POST",
+                    headers: { "content-type": "application/json", prefer: "return-no-content-with-error" },
+                },
+            )) as unknown;
+            const failure = fluxRuntimeError(typeof body === "string" ? body : "");
+            if (failure !== undefined) {
+                // Not retried (the status is the server's 200): the same script would fail the same way.
+                throw Object.assign(new Error(failure), {
+                    statusCode: 200,
+                    json: { code: "flux runtime error", message: failure },
+                });
+            }
+        },
     };
+}
+
+function operationMs(conn: Connection): number {
+    return (conn.operationTimeoutSeconds ?? DEFAULT_RETRY_POLICY.deadlineMs / 1000) * 1000;
+}
+
+/**
+ * The error of a Flux query that failed after the server answered 200. With `Prefer: return-no-content-with-error`
+ * InfluxDB 2.7 sends no results, only a CSV error table (`,error,reference` then `,<message>,<code>`) when the script
+ * fails at run time (http/query.go `PreferNoContentWithError`, query/encode.go `NoContentWithErrorEncoder`). An empty
+ * body is success. Returns the message, or undefined.
+ */
+export function fluxRuntimeError(csv: string): string | undefined {
+    const lines = csv.split(/\r?\n/).filter((l) => l !== "" && !l.startsWith("#"));
+    const header = lines[0]?.split(",") ?? [];
+    const at = header.indexOf("error");
+    if (at < 0) {
+        return undefined;
+    }
+    const row = lines[1] ?? "";
+    // The message is quoted when it holds a comma or a quote (RFC 4180).
+    const quoted = /^[^,]*,"((?:[^"]|"")*)"/.exec(row);
+    const message = quoted ? quoted[1].replace(/""/g, '"') : row.split(",")[at];
+    return message || "the query failed";
 }
 
 /**
@@ -128,12 +169,21 @@ export function isNotFound(error: unknown): boolean {
     return statusOf(error) === 404 || (error as { status?: number } | undefined)?.status === 404;
 }
 
-/** `undefined` instead of a 404. */
+/**
+ * True for a 404 that hides a refusal: InfluxDB 2.7 answers a task read the token may not make with 404 "failed to
+ * find task: unauthorized" (http/task_service.go `handleGetTask` wraps every lookup error, the authorizer's too, in the
+ * not-found of the lookup), which must never be taken as "the task is gone".
+ */
+export function isRefusalAsNotFound(error: unknown): boolean {
+    return isNotFound(error) && /unauthorized|token is inactive/i.test((error as { message?: string }).message ?? "");
+}
+
+/** `undefined` instead of a 404 (but not a 404 that hides a refusal). */
 async function orNotFound<T>(call: Promise<T>): Promise<T | undefined> {
     try {
         return await call;
     } catch (e) {
-        if (isNotFound(e)) {
+        if (isNotFound(e) && !isRefusalAsNotFound(e)) {
             return undefined;
         }
         throw e;
@@ -243,5 +293,12 @@ export async function readListed<T>(
             () => listings.get(key) === started && listings.delete(key),
         );
     }
-    return (await listing.items).get(id) as T | undefined;
+    const listed = (await listing.items).get(id) as T | undefined;
+    if (listed !== undefined) {
+        return listed;
+    }
+    // Absence from a listing is no proof: a listing leaves out what the token may not read, and an inactive token
+    // lists nothing with 200 (influxdata/influxdb v2.7.12, auth.go `PermissionSet` "token is inactive", filtered out by
+    // authorizer's AuthorizeFind*). Only the single read's 404 says the resource is gone; its 401 fails the read.
+    return readApi(conn, operation, single);
 }

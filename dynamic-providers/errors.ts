@@ -74,6 +74,25 @@ export function statusOf(error: unknown): number | undefined {
 }
 
 /**
+ * What to do about a refused token. 401 is the token itself (unknown, deleted or switched off: auth.go
+ * `PermissionSet` "token is inactive"); a task call the token may not make comes back as 500 (create, update,
+ * delete) or 404 "failed to find task: unauthorized" (read), not 401 (http/task_service.go of InfluxDB v2.7.12).
+ */
+export function refusalHint(status: number, serverMessage: string, operation: string): string {
+    if (status === 401) {
+        return (
+            ". InfluxDB refused the token: it is unknown to this server, deleted or inactive. On an external server set " +
+            "influxdbToken to an operator or all-access token of it; a server Pulumi deployed keeps the token of its " +
+            "first boot, which a later change of influxdbAdminToken does not change (README: Troubleshooting)"
+        );
+    }
+    if (/\btask\b/.test(operation) && (status === 404 || status === 500) && /unauthorized/i.test(serverMessage)) {
+        return ". The token may not manage tasks: it needs read and write on tasks in the organization (an all-access or operator token has them)";
+    }
+    return "";
+}
+
+/**
  * Maps any failure of `operation` (e.g. `create bucket "default"`) against `url` to an InfluxApiError whose message
  * names the operation, the HTTP status and the server's code and message. Secrets are redacted.
  */
@@ -91,10 +110,30 @@ export function mapError(error: unknown, operation: string, url: string, secrets
         status = inner.statusCode;
         const details = serverDetails(inner);
         code = details.code;
-        message = `${operation} failed: HTTP ${status}${code ? ` ${code}` : ""}: ${details.message ?? inner.message ?? "no message"}`;
+        const serverMessage = details.message ?? inner.message ?? "no message";
+        message = `${operation} failed: HTTP ${status}${code ? ` ${code}` : ""}: ${serverMessage}${refusalHint(status, serverMessage, operation)}`;
     } else {
         const netCode = inner.code ?? inner.cause?.code;
         message = `${operation} failed: cannot reach InfluxDB at ${url}${netCode ? ` (${netCode})` : ""}: ${inner.message ?? String(error)}`;
     }
     return influxApiError(redact(prefix + message, secrets), status, code);
+}
+
+/**
+ * A delete that could not reach the server, with how to finish the destroy: bring the server back and run the
+ * command again, or, when it is gone for good, drop the resources from the state (the CLI's `pulumi stack rm --force`
+ * or `pulumi state delete`). Other errors are returned as they are.
+ */
+export function withUnreachableDeleteHint(error: unknown): unknown {
+    if (!isInfluxApiError(error) || error.status !== undefined) {
+        return error;
+    }
+    return influxApiError(
+        `${error.message}. To finish: start InfluxDB again (or fix the connection URL) and run the command again; ` +
+            `if the server is gone for good, its resources went with it: remove them from the state with ` +
+            `\`pulumi stack rm --force <stack>\` (the whole stack) or \`pulumi state delete <URN>\` ` +
+            `(one resource; \`pulumi stack --show-urns\` lists them)`,
+        error.status,
+        error.code,
+    );
 }

@@ -29,6 +29,11 @@ export type TaskOptionResult =
           readonly cron?: string;
           /** Duration in source form. */
           readonly offset?: string;
+          /**
+           * Properties InfluxDB 2.7 accepts but that change nothing, each with why (`concurrency` and `retry` are
+           * parsed and validated but never applied; other keys are ignored). Absent when there are none.
+           */
+          readonly ignored?: readonly string[];
       }
     | { readonly ok: false; readonly error: string };
 
@@ -248,10 +253,21 @@ export function parseTaskOption(script: string): TaskOptionResult {
     if (errors.length > 0 || values.name === undefined) {
         return { ok: false, error: `option task: ${errors.join("; ")}` };
     }
-    return { ok: true, ...values, name: values.name };
+    const { ignored, ...rest } = values;
+    return { ok: true, ...rest, name: values.name, ...(ignored && ignored.length > 0 ? { ignored } : {}) };
 }
 
-type TaskValues = { name?: string; every?: string; cron?: string; offset?: string };
+type TaskValues = { name?: string; every?: string; cron?: string; offset?: string; ignored?: string[] };
+
+/**
+ * The units of a Go duration (time.ParseDuration). InfluxDB 2.7 stores a task's offset as one (influxdata/influxdb
+ * v2.7.12, kv/task.go `createTask`/`updateTask`: `time.ParseDuration(opts.Offset.String())`), so an offset in the
+ * Flux-only units `d`, `w`, `mo` or `y` is refused with a 500 although Flux itself parses it.
+ */
+export const GO_DURATION_UNITS: readonly string[] = ["ns", "us", "µs", "μs", "ms", "s", "m", "h"];
+
+/** Integer task options the server validates (task/options/options.go `Validate`) but never applies in 2.7. */
+const INERT_INTEGER_OPTIONS: Readonly<Record<string, number>> = { concurrency: 100, retry: 10 };
 
 function readTaskProperties(record: FluxAstNode, errors: string[]): TaskValues {
     const values: TaskValues = {};
@@ -268,8 +284,20 @@ function readTaskProperties(record: FluxAstNode, errors: string[]): TaskValues {
             continue;
         }
         seen.add(key);
+        if (key in INERT_INTEGER_OPTIONS) {
+            const problem = inertIntegerProblem(key, astChild(property, "value"));
+            if (problem) errors.push(problem);
+            else
+                (values.ignored ??= []).push(
+                    `\`${key}\` is accepted by InfluxDB 2.7 but has no effect (the scheduler never applies it)`,
+                );
+            continue;
+        }
         if (key !== "name" && key !== "every" && key !== "cron" && key !== "offset") {
-            errors.push(`unknown property \`${key}\` (supported: name, every, cron, offset)`);
+            // The server's option parser reads only the keys it knows (task/options/options.go) and ignores others.
+            (values.ignored ??= []).push(
+                `\`${key}\` is not a task option (name, every, cron, offset, concurrency, retry): InfluxDB ignores it`,
+            );
             continue;
         }
         const value = astChild(property, "value");
@@ -322,7 +350,37 @@ function readDurationProperty(key: "every" | "offset", value: FluxAstNode): { va
     if (key === "every" && seconds < 1) {
         return { error: `\`every\` must be at least 1s, got ${source}` };
     }
+    if (key === "offset") {
+        const problem = goDurationProblem(source);
+        if (problem) return { error: `\`offset\`: ${problem}` };
+    }
     return { value: source };
+}
+
+/**
+ * Why a duration cannot be a task offset (see GO_DURATION_UNITS), with the same length in hours; undefined when it
+ * can. `1d` → `InfluxDB 2.7 parses a task offset with the units ns, us, ms, s, m and h only: write 24h for 1d`.
+ */
+export function goDurationProblem(source: string): string | undefined {
+    const units = source.match(/[a-zµμ]+/g) ?? [];
+    if (units.every((u) => GO_DURATION_UNITS.includes(u))) return undefined;
+    let hint = "";
+    try {
+        const seconds = durationToSeconds(source);
+        if (Number.isInteger(seconds) && seconds % 3600 === 0) hint = `: write ${seconds / 3600}h for ${source}`;
+    } catch {
+        hint = "";
+    }
+    return `InfluxDB 2.7 parses a task offset with the units ns, us, ms, s, m and h only${hint}`;
+}
+
+function inertIntegerProblem(key: string, value: FluxAstNode | undefined): string | undefined {
+    const max = INERT_INTEGER_OPTIONS[key];
+    if (value?.type !== "IntegerLiteral") {
+        return `\`${key}\` must be an integer literal, got ${value ? describeAstNode(value) : "nothing"}`;
+    }
+    const n = Number(value.value);
+    return n >= 1 && n <= max ? undefined : `\`${key}\` must be between 1 and ${max}, got ${n}`;
 }
 
 function isTaskOptionStatement(statement: FluxAstNode): boolean {
@@ -587,4 +645,51 @@ function crossCheck(glue: FluxGlue, script: string, diagnostics: FluxDiagnostic[
 
 function isAstNode(value: unknown): value is FluxAstNode {
     return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** Buckets a Flux script touches. */
+export interface BucketReferences {
+    /** Buckets read with `from(bucket: "...")`, in order of first appearance. */
+    readonly reads: string[];
+    /** Buckets written with `to(bucket: "...")` (or `wideTo`), in order of first appearance. */
+    readonly writes: string[];
+    /** Calls whose bucket cannot be known without running the script (non-literal `bucket`, or `bucketID`). */
+    readonly unresolved: string[];
+}
+
+/**
+ * Buckets a script reads (`from`) and writes (`to`, `wideTo`, also as package members such as `experimental.to`),
+ * found in the AST. Meant for checking that every bucket a task touches is declared by the stack.
+ */
+export function bucketsReferenced(flux: string): BucketReferences {
+    const reads = new Set<string>();
+    const writes = new Set<string>();
+    const unresolved: string[] = [];
+    walkAst(parseFluxAst(flux), (node) => {
+        const callee = calleeName(node);
+        const target = callee === "from" ? reads : callee === "to" || callee === "wideTo" ? writes : undefined;
+        if (!target) return;
+        const args = astChildren(astChildren(node, "arguments")[0], "properties");
+        const argument = (name: string) => args.find((p) => astChild(p, "key")?.name === name);
+        const bucket = argument("bucket");
+        const where = node.location ? ` at line ${node.location.start.line}` : "";
+        if (bucket) {
+            const value = astChild(bucket, "value");
+            const name = astStringLiteral(value);
+            if (name !== undefined) target.add(name);
+            else unresolved.push(`${callee}()${where}: bucket is ${value ? describeAstNode(value) : "missing"}`);
+        } else if (argument("bucketID")) {
+            unresolved.push(`${callee}()${where}: uses bucketID`);
+        }
+    });
+    return { reads: [...reads], writes: [...writes], unresolved };
+}
+
+/** Name of the called function for call nodes (`f(...)` or `pkg.f(...)`), undefined for other nodes. */
+function calleeName(node: FluxAstNode): string | undefined {
+    if (!Array.isArray(node.arguments)) return undefined;
+    const callee = astChild(node, "callee");
+    if (typeof callee?.name === "string") return callee.name;
+    const property = astChild(callee, "property");
+    return typeof property?.name === "string" ? property.name : astStringLiteral(property);
 }

@@ -47,14 +47,27 @@ async function resolve(inputs: OrganizationInputs): Promise<{ id: string; outs: 
         }
         throw e;
     });
-    const org = (list.orgs ?? []).find((o) => o.name === inputs.name);
+    // By name first; then, as Flagsmith's INFLUXDB_ORG and the InfluxDB clients accept an ID too (http/requests.go
+    // `queryOrganization` of InfluxDB v2.7.12 tries `org` as an ID), by ID when no organization has that name.
+    const org =
+        (list.orgs ?? []).find((o) => o.name === inputs.name) ??
+        (isOrgId(inputs.name)
+            ? await readApi(inputs.connection, `read organization ${inputs.name}`, (a) =>
+                  a.orgs.getOrgsID({ orgID: inputs.name }),
+              )
+            : undefined);
     if (!org?.id) {
         throw new Error(
             `organization "${inputs.name}" not found at ${inputs.connection.url}: check the org setting ` +
-                `(it must name an existing organization the token can read)`,
+                `(the name or ID of an existing organization the token can read; an inactive token sees none)`,
         );
     }
     return { id: org.id, outs: compact({ ...inputs, orgId: org.id }) };
+}
+
+/** An InfluxDB ID: 16 lower-case hex characters. */
+function isOrgId(value: string): boolean {
+    return /^[0-9a-f]{16}$/.test(value);
 }
 
 async function readOrganization(
@@ -65,10 +78,12 @@ async function readOrganization(
     if (!org) {
         return undefined;
     }
+    // Given by ID, the organization keeps the ID as its name input: the server's name is not what the user wrote.
+    const name = props.name === id ? id : org.name;
     return {
         id,
-        props: compact({ ...props, name: org.name, orgId: id }),
-        inputs: { connection: props.connection, name: org.name },
+        props: compact({ ...props, name, orgId: id }),
+        inputs: { connection: props.connection, name },
     };
 }
 

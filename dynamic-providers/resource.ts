@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { CheckFailure } from "./common";
 import { ConnectionArgs, secretConnection } from "./connection";
+import { withUnreachableDeleteHint } from "./errors";
 import { ProviderKind, providerStub } from "./stub";
 
 /** What every InfluxDB resource in an organization takes. */
@@ -47,7 +48,11 @@ export function influxProvider<I, O>(impl: ProviderImpl<I, O>): pulumi.dynamic.R
             return { outs: await impl.update(id, olds as O, news as I) };
         },
         async delete(id, props) {
-            await impl.delete?.(id, props as O);
+            try {
+                await impl.delete?.(id, props as O);
+            } catch (e) {
+                throw withUnreachableDeleteHint(e);
+            }
         },
     };
 }

@@ -54,6 +54,7 @@ interface ErrorLike {
     readonly name?: string;
     readonly message?: string;
     readonly body?: string;
+    readonly json?: unknown;
     readonly headers?: Record<string, string | string[] | undefined>;
     readonly cause?: unknown;
 }
@@ -71,10 +72,32 @@ export function parseRetryAfter(value: string | string[] | undefined, nowMs: num
     return Number.isNaN(date) ? undefined : Math.max(0, date - nowMs);
 }
 
-/** InfluxDB answers 500 for retention below 1h: a permanent input error, not an outage. */
-function isPermanentServerError(e: ErrorLike): boolean {
+/**
+ * A 500 that carries InfluxDB's own error body (`{"code": "internal error", "message": ...}`) is the server refusing
+ * the request, not an outage: InfluxDB 2.7 answers 500 for an offset it cannot parse (task/taskmodel/task_errors.go
+ * `ErrTaskTimeParse`), a token that may not manage tasks, and authorization type errors; every API error goes out
+ * through one encoder that writes that body (kit/transport/http/error_handler.go `ErrorHandler.HandleHTTPError`).
+ * So it is not retried: the cause reaches the user at once. A 500 without that body (a proxy, a crash) and 502, 503,
+ * 504 are retried. The retention messages are kept for servers that answer them without a code.
+ */
+export function isPermanentServerError(e: ErrorLike): boolean {
+    if (e.statusCode === 500 && hasInfluxErrorCode(e)) {
+        return true;
+    }
     const text = `${e.body ?? ""} ${e.message ?? ""}`;
     return /retention policy duration|shard-group duration/i.test(text);
+}
+
+function hasInfluxErrorCode(e: ErrorLike): boolean {
+    if (e.json && typeof e.json === "object" && typeof (e.json as { code?: unknown }).code === "string") {
+        return true;
+    }
+    try {
+        const parsed = JSON.parse(e.body ?? "") as { code?: unknown };
+        return typeof parsed?.code === "string";
+    } catch {
+        return false;
+    }
 }
 
 /** Decides whether an error from the InfluxDB client may be retried. */

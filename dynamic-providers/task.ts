@@ -1,7 +1,7 @@
 // Task: an InfluxDB Flux task as a Pulumi resource. The stored flux is byte-identical to what was sent.
 import * as pulumi from "@pulumi/pulumi";
-import type { Task as ApiTask } from "@influxdata/influxdb-client-apis";
-import { callApi, callApiOrNotFound, Connection, readListed } from "./client";
+import type { Task as ApiTask, Run as ApiRun } from "@influxdata/influxdb-client-apis";
+import { callApi, callApiOrNotFound, Connection, readApi, readListed } from "./client";
 import {
     CheckFailure,
     checkConnection,
@@ -14,7 +14,7 @@ import {
     isUnknown,
 } from "./common";
 import { InfluxResource, InfluxResourceArgs, influxProvider } from "./resource";
-import { analyzeFlux, parseTaskOption } from "./flux-analyzer";
+import { analyzeFlux, bucketsReferenced, parseTaskOption } from "./flux-analyzer";
 
 export type TaskStatus = "active" | "inactive";
 
@@ -140,19 +140,34 @@ async function patchTask(inputs: TaskInputs, id: string, label: string): Promise
     );
 }
 
-/** Creates the task, or adopts the single existing task of that name when `adopt` is set. */
+/**
+ * The tasks among `named` that this stack may adopt: those reading and writing exactly the buckets its own script
+ * does. Task names are not unique in InfluxDB, and two stacks in one organization run tasks of the same names on
+ * their own buckets: a task on other buckets is another stack's (or someone's), never taken over.
+ */
+export function adoptableTasks(named: readonly ApiTask[], flux: string): ApiTask[] {
+    const key = (script: string) => {
+        const refs = bucketsReferenced(script);
+        return JSON.stringify([[...refs.reads].sort(), [...refs.writes].sort()]);
+    };
+    const mine = key(flux);
+    return named.filter((t) => typeof t.flux === "string" && key(t.flux) === mine);
+}
+
+/** Creates the task, or adopts the single existing task of that name and buckets when `adopt` is set. */
 export async function createTask(inputs: TaskInputs): Promise<{ id: string; outs: TaskOutputs }> {
     const conn = inputs.connection;
     const option = parseTaskOption(inputs.flux);
     const name = option.ok ? option.name : "";
     const label = `"${name}"`;
     if (inputs.adopt) {
-        const existing = await tasksNamed(conn, inputs.orgId, name);
+        const existing = adoptableTasks(await tasksNamed(conn, inputs.orgId, name), inputs.flux);
         if (existing.length > 1) {
             throw new Error(
                 `cannot adopt task ${label}: ${existing.length} tasks in organization ${inputs.orgId} have that name ` +
-                    `(${existing.map((t) => t.id).join(", ")}); delete the extra ones or import one with ` +
-                    `pulumi import pulumi-nodejs:dynamic/influxdb:Task <name> <taskID>`,
+                    `and use the same buckets (${existing.map((t) => t.id).join(", ")}), so adopt cannot tell which ` +
+                    `one is this stack's. Decide on the server which task this stack should own and rename the ` +
+                    `others (they may belong to another stack or person), then run pulumi up again`,
             );
         }
         if (existing.length === 1) {
@@ -193,7 +208,9 @@ export async function readTask(
     if (!t) {
         return undefined;
     }
-    const outs = taskOutputs(props, t);
+    const read = taskOutputs(props, t);
+    const cause = read.lastRunStatus === "failed" ? await latestFailureCause(props.connection, id) : undefined;
+    const outs: TaskOutputs = cause ? { ...read, lastRunError: cause } : read;
     const inputs: TaskInputs = {
         connection: props.connection,
         orgId: outs.orgId,
@@ -203,6 +220,29 @@ export async function readTask(
         adopt: props.adopt ?? false,
     };
     return { id, props: outs, inputs };
+}
+
+/**
+ * The message of the latest failed run that says why it failed. InfluxDB 2.7 stores as the task's `lastRunError` the
+ * second-to-last log line of the run (influxdata/influxdb v2.7.12, kv/task.go `finishRun`), which is usually the
+ * literal `Completed(failed)`; the cause is an earlier line of the run's log. Runs come newest first
+ * (task/backend/analytical_storage.go `FindRuns`: `sort(columns: ["scheduledFor"], desc: true)`), each with its log.
+ */
+export function failureCauseOf(runs: readonly ApiRun[]): string | undefined {
+    const failed = runs
+        .filter((r) => r.status === "failed")
+        .sort((a, b) => Date.parse(b.scheduledFor ?? "") - Date.parse(a.scheduledFor ?? ""))[0];
+    const messages = (failed?.log ?? [])
+        .map((e) => e.message ?? "")
+        .filter((m) => m !== "" && !/^Completed\(/.test(m) && !/^Started task from script/.test(m));
+    return messages.at(-1);
+}
+
+async function latestFailureCause(conn: Connection, taskId: string): Promise<string | undefined> {
+    const runs = await readApi(conn, `read the runs of task ${taskId}`, (a) =>
+        a.tasks.getTasksIDRuns({ taskID: taskId, limit: 20 }),
+    );
+    return failureCauseOf(runs?.runs ?? []);
 }
 
 export async function updateTask(id: string, news: TaskInputs): Promise<TaskOutputs> {

@@ -1,6 +1,4 @@
 import * as assert from "assert";
-import * as fs from "fs";
-import * as path from "path";
 import {
     FluxDiagnostic,
     analyzeFlux,
@@ -8,15 +6,7 @@ import {
     parseTaskOption,
     resetFluxAnalyzer,
 } from "../dynamic-providers/flux-analyzer";
-
-const DOCS = path.join(__dirname, "..", "..", "shared", "reference", "flagsmith-docs-using-influxdb-for-analytics.md");
-
-/** The Flux tasks of Flagsmith's docs: the fenced blocks that declare `option task`. */
-function docsTasks(): string[] {
-    const markdown = fs.readFileSync(DOCS, "utf8");
-    const blocks = [...markdown.matchAll(/```[a-z]*\n([\s\S]*?)```/g)].map((m) => m[1]);
-    return blocks.filter((block) => block.includes("option task"));
-}
+import { describeWithReference, docsTasks, FLAGSMITH_DOCS } from "./harness/reference-data";
 
 /** Replaces exactly one occurrence of `from` in `script`. */
 function mutate(script: string, from: string, to: string): string {
@@ -38,83 +28,104 @@ async function assertRejected(script: string, pattern: RegExp, line?: number): P
 }
 
 describe("flux analyzer", () => {
-    const tasks = docsTasks();
-
-    it("finds the four tasks in the docs", () => {
-        assert.strictEqual(tasks.length, 4);
-    });
-
-    it("loads the wasm and analyzes quickly (timings reported)", async () => {
-        resetFluxAnalyzer();
-        let start = performance.now();
-        await analyzeFlux(tasks[0]);
-        const first = performance.now() - start;
-        start = performance.now();
-        await analyzeFlux(tasks[3]);
-        const second = performance.now() - start;
-        start = performance.now();
-        parseTaskOption(tasks[3]);
-        const parse = performance.now() - start;
-        console.log(
-            `      first analyzeFlux (load + start server + analyze): ${first.toFixed(1)} ms; ` +
-                `next analyzeFlux: ${second.toFixed(1)} ms; parseTaskOption: ${parse.toFixed(1)} ms`,
-        );
-        assert.ok(second < 5000);
-    });
-
-    describe("accepts the docs' tasks", () => {
-        for (let i = 0; i < 4; i++) {
-            it(`task ${i + 1} has no diagnostics`, async () => {
-                assert.deepStrictEqual(await analyzeFlux(tasks[i]), []);
-            });
-        }
-    });
-
-    describe("rejects broken variants with meaningful messages", () => {
-        it("an unknown function", async () => {
-            const script = mutate(tasks[0], "aggregateWindow(", "aggregateWindoww(");
-            const error = await assertRejected(script, /undefined identifier aggregateWindoww/, 9);
-            assert.strictEqual(error.column, 5);
+    describeWithReference("on the tasks of Flagsmith's docs", [FLAGSMITH_DOCS], () => {
+        let tasks: string[] = [];
+        before(() => {
+            tasks = docsTasks();
         });
 
-        it("an undefined variable", async () => {
-            await assertRejected(mutate(tasks[1], "\ndata\n", "\ndta\n"), /undefined identifier dta/, 8);
+        it("finds the four tasks in the docs", () => {
+            assert.strictEqual(tasks.length, 4);
         });
 
-        it("a misspelled argument name", async () => {
-            const script = mutate(
-                tasks[2],
-                'to(bucket: "default_downsampled_1h")',
-                'to(buckt: "default_downsampled_1h")',
+        it("loads the wasm and analyzes quickly (timings reported)", async () => {
+            resetFluxAnalyzer();
+            let start = performance.now();
+            await analyzeFlux(tasks[0]);
+            const first = performance.now() - start;
+            start = performance.now();
+            await analyzeFlux(tasks[3]);
+            const second = performance.now() - start;
+            start = performance.now();
+            parseTaskOption(tasks[3]);
+            const parse = performance.now() - start;
+            console.log(
+                `      first analyzeFlux (load + start server + analyze): ${first.toFixed(1)} ms; ` +
+                    `next analyzeFlux: ${second.toFixed(1)} ms; parseTaskOption: ${parse.toFixed(1)} ms`,
             );
-            await assertRejected(script, /unexpected argument buckt.*Expected one of `bucket`/, 12);
+            assert.ok(second < 5000);
         });
 
-        it("a missing required argument", async () => {
-            await assertRejected(mutate(tasks[3], 'set(key: "_field", ', "set("), /missing required argument key/, 16);
+        describe("accepts the docs' tasks", () => {
+            for (let i = 0; i < 4; i++) {
+                it(`task ${i + 1} has no diagnostics`, async () => {
+                    assert.deepStrictEqual(await analyzeFlux(tasks[i]), []);
+                });
+            }
         });
 
-        it("a string where a duration is expected", async () => {
-            const script = mutate(tasks[0], "every: 15m)", 'every: "15m")');
-            await assertRejected(script, /expected duration but found string \(argument every\)/, 9);
+        describe("rejects broken variants with meaningful messages", () => {
+            it("an unknown function", async () => {
+                const script = mutate(tasks[0], "aggregateWindow(", "aggregateWindoww(");
+                const error = await assertRejected(script, /undefined identifier aggregateWindoww/, 9);
+                assert.strictEqual(error.column, 5);
+            });
+
+            it("an undefined variable", async () => {
+                await assertRejected(mutate(tasks[1], "\ndata\n", "\ndta\n"), /undefined identifier dta/, 8);
+            });
+
+            it("a misspelled argument name", async () => {
+                const script = mutate(
+                    tasks[2],
+                    'to(bucket: "default_downsampled_1h")',
+                    'to(buckt: "default_downsampled_1h")',
+                );
+                await assertRejected(script, /unexpected argument buckt.*Expected one of `bucket`/, 12);
+            });
+
+            it("a missing required argument", async () => {
+                await assertRejected(
+                    mutate(tasks[3], 'set(key: "_field", ', "set("),
+                    /missing required argument key/,
+                    16,
+                );
+            });
+
+            it("a string where a duration is expected", async () => {
+                const script = mutate(tasks[0], "every: 15m)", 'every: "15m")');
+                await assertRejected(script, /expected duration but found string \(argument every\)/, 9);
+            });
+
+            it("an array argument given a string", async () => {
+                const script = mutate(tasks[3], 'columns: ["feature_id", "environment_id"]', 'columns: "feature_id"');
+                await assertRejected(script, /expected \[string\].*found string \(argument columns\)/, 9);
+            });
+
+            it("an unknown aggregate function", async () => {
+                await assertRejected(mutate(tasks[1], "fn: sum", "fn: summ"), /undefined identifier summ/, 9);
+            });
+
+            it("a syntax error", async () => {
+                const script = mutate(tasks[0], '(r._measurement == "api_call"))', '(r._measurement == "api_call")');
+                await assertRejected(script, /expected RPAREN/);
+            });
+
+            it("an unknown import", async () => {
+                await assertRejected(`import "nope"\n\n${tasks[0]}`, /invalid import path nope/, 1);
+            });
         });
 
-        it("an array argument given a string", async () => {
-            const script = mutate(tasks[3], 'columns: ["feature_id", "environment_id"]', 'columns: "feature_id"');
-            await assertRejected(script, /expected \[string\].*found string \(argument columns\)/, 9);
-        });
-
-        it("an unknown aggregate function", async () => {
-            await assertRejected(mutate(tasks[1], "fn: sum", "fn: summ"), /undefined identifier summ/, 9);
-        });
-
-        it("a syntax error", async () => {
-            const script = mutate(tasks[0], '(r._measurement == "api_call"))', '(r._measurement == "api_call")');
-            await assertRejected(script, /expected RPAREN/);
-        });
-
-        it("an unknown import", async () => {
-            await assertRejected(`import "nope"\n\n${tasks[0]}`, /invalid import path nope/, 1);
+        it("serializes concurrent analyses and keeps results apart", async () => {
+            const scripts = Array.from({ length: 24 }, (_, i) => (i % 3 === 0 ? `x${i} = y${i}` : tasks[i % 4]));
+            const results = await Promise.all(scripts.map(analyzeFlux));
+            results.forEach((diagnostics, i) => {
+                const expected = i % 3 === 0 ? [`undefined identifier y${i}`] : [];
+                assert.deepStrictEqual(
+                    errorsOf(diagnostics).map((d) => d.message),
+                    expected,
+                );
+            });
         });
     });
 
@@ -140,33 +151,21 @@ describe("flux analyzer", () => {
         );
     });
 
-    it("serializes concurrent analyses and keeps results apart", async () => {
-        const scripts = Array.from({ length: 24 }, (_, i) => (i % 3 === 0 ? `x${i} = y${i}` : tasks[i % 4]));
-        const results = await Promise.all(scripts.map(analyzeFlux));
-        results.forEach((diagnostics, i) => {
-            const expected = i % 3 === 0 ? [`undefined identifier y${i}`] : [];
-            assert.deepStrictEqual(
-                errorsOf(diagnostics).map((d) => d.message),
-                expected,
-            );
-        });
-    });
-
     it("rejects non-string input", async () => {
         await assert.rejects(analyzeFlux(42 as unknown as string), /expected a string/);
     });
 });
 
 describe("parseTaskOption", () => {
-    const tasks = docsTasks();
-
-    it("reads the docs' task headers", () => {
-        assert.deepStrictEqual(tasks.map(parseTaskOption), [
-            { ok: true, name: "Downsample (API Requests)", every: "15m" },
-            { ok: true, name: "Downsample (Flag Evaluations)", every: "15m" },
-            { ok: true, name: "Downsample API 1h", every: "1h" },
-            { ok: true, name: "Downsample API 1h - Flag Analytics", every: "1h" },
-        ]);
+    describeWithReference("on the tasks of Flagsmith's docs", [FLAGSMITH_DOCS], () => {
+        it("reads the docs' task headers", () => {
+            assert.deepStrictEqual(docsTasks().map(parseTaskOption), [
+                { ok: true, name: "Downsample (API Requests)", every: "15m" },
+                { ok: true, name: "Downsample (Flag Evaluations)", every: "15m" },
+                { ok: true, name: "Downsample API 1h", every: "1h" },
+                { ok: true, name: "Downsample API 1h - Flag Analytics", every: "1h" },
+            ]);
+        });
     });
 
     it("reads cron, offset, compound durations, quoted keys and escaped names", () => {
@@ -231,11 +230,41 @@ describe("parseTaskOption", () => {
             /`cron` must be a string literal/,
         ],
         ["cron malformed", 'option task = {name: "x", cron: "15m"}', /`cron` must have 5 to 7 fields/],
-        ["unknown property", 'option task = {name: "x", every: 1h, retries: 3}', /unknown property `retries`/],
+        [
+            "an offset in days",
+            'option task = {name: "x", every: 1h, offset: 1d}',
+            /offset.*units ns, us, ms, s, m and h.*24h/,
+        ],
+        ["an offset in weeks", 'option task = {name: "x", every: 1h, offset: 1w}', /offset.*write 168h for 1w/],
+        [
+            "concurrency not an integer",
+            'option task = {name: "x", every: 1h, concurrency: "1"}',
+            /`concurrency` must be an integer/,
+        ],
+        ["retry out of range", 'option task = {name: "x", every: 1h, retry: 11}', /`retry` must be between 1 and 10/],
         ["duplicate property", 'option task = {name: "x", every: 1h, every: 2h}', /`every` is set more than once/],
         ["shorthand property", 'name = "x"\noption task = {name, every: 1h}', /`name` has no value/],
         ["syntax error", 'option task = {name: "x", every: }', /syntax error.*missing property value/],
     ];
+    it("accepts what the server's option parser accepts, and says which options change nothing", () => {
+        // task/options/options.go of InfluxDB v2.7.12 reads concurrency and retry (never applied) and ignores others.
+        assert.deepStrictEqual(parseTaskOption('option task = {name: "x", every: 1h, concurrency: 1, retries: 3}'), {
+            ok: true,
+            name: "x",
+            every: "1h",
+            ignored: [
+                "`concurrency` is accepted by InfluxDB 2.7 but has no effect (the scheduler never applies it)",
+                "`retries` is not a task option (name, every, cron, offset, concurrency, retry): InfluxDB ignores it",
+            ],
+        });
+        assert.deepStrictEqual(parseTaskOption('option task = {name: "x", every: 1h, offset: 90m}'), {
+            ok: true,
+            name: "x",
+            every: "1h",
+            offset: "90m",
+        });
+    });
+
     for (const [title, script, pattern] of bad) {
         it(`rejects: ${title}`, () => {
             const result = parseTaskOption(script);

@@ -15,6 +15,8 @@ import {
     StandInOptions,
     startTestTarget,
 } from "./harness/influx-standin";
+import { INFLUXDB_OPENAPI_SPEC_PATH } from "./harness/openapi-contract";
+import { describeWithReference } from "./harness/reference-data";
 
 interface Reply<T> {
     readonly status: number;
@@ -179,12 +181,17 @@ describe("InfluxDB stand-in (Layer 3)", function () {
             }
         });
 
-        it("answers unknown paths with 404 path not found and unimplemented operations with 501", async () => {
+        it("answers unknown paths with 404 path not found", async () => {
             const unknown = await api.call("GET", "/api/v2/nothing-here");
             assert.deepEqual([unknown.status, unknown.body], [404, { code: "not found", message: "path not found" }]);
-            const dashboards = await api.call("GET", "/api/v2/dashboards");
-            assert.equal(dashboards.status, 501);
-            assert.equal(dashboards.body.code, "not implemented");
+        });
+
+        describeWithReference("operations of the OpenAPI contract", [INFLUXDB_OPENAPI_SPEC_PATH], () => {
+            it("answers the contract's operations it does not implement with 501", async () => {
+                const dashboards = await api.call("GET", "/api/v2/dashboards");
+                assert.equal(dashboards.status, 501);
+                assert.equal(dashboards.body.code, "not implemented");
+            });
         });
     });
 
@@ -240,16 +247,23 @@ describe("InfluxDB stand-in (Layer 3)", function () {
     });
 
     describe("authentication", () => {
-        it("refuses a missing, unknown or inactive token with 401 unauthorized access", async () => {
+        it("refuses a missing or unknown token with 401 unauthorized access", async () => {
             const expected = { code: "unauthorized", message: "unauthorized access" };
             const missing = await api.as(undefined).call("GET", "/api/v2/buckets");
             assert.deepEqual([missing.status, missing.body], [401, expected]);
             const unknown = await api.as("nope").call("GET", "/api/v2/buckets");
             assert.deepEqual([unknown.status, unknown.body], [401, expected]);
+        });
+
+        it("an inactive token: listings answer 200 and empty, a single read 401 token is inactive", async () => {
+            // As InfluxDB 2.7 (auth.go `PermissionSet`), proved against influxd by test/e2e/conformance.e2e.ts.
+            const bucket = await createBucket("seen-by-none");
             const token = await createToken([{ action: "read", resource: { type: "buckets" } }]);
             influx.outOfBand.updateAuthorization(token.id, { status: "inactive" });
-            const inactive = await api.as(token.token).call("GET", "/api/v2/buckets");
-            assert.deepEqual([inactive.status, inactive.body], [401, expected]);
+            const listed = await api.as(token.token).call<{ buckets: unknown[] }>("GET", "/api/v2/buckets");
+            assert.deepEqual([listed.status, listed.body.buckets], [200, []]);
+            const one = await api.as(token.token).call("GET", `/api/v2/buckets/${bucket.id}`);
+            assert.deepEqual([one.status, one.body], [401, { code: "unauthorized", message: "token is inactive" }]);
         });
 
         it("accepts Bearer as well as Token", async () => {
@@ -442,7 +456,6 @@ describe("InfluxDB stand-in (Layer 3)", function () {
                 ['option task = {name: "x", every: 1h, cron: "* * * * *"}', /cannot use both cron and every/],
                 ["option task = {every: 1h}", /missing required option: 'name'/],
                 ['option task = {name: "x"}', /missing required option: 'cron or every'/],
-                ['option task = {name: "x", every: 1h, offset: 1d}', /unexpected error parsing time.*unknown unit "d"/],
             ];
             for (const [flux, message] of cases) {
                 const reply = await api.call("POST", "/api/v2/tasks", { orgID: orgId, flux });
@@ -450,6 +463,13 @@ describe("InfluxDB stand-in (Layer 3)", function () {
                 assert.equal(reply.body.code, "invalid");
                 assert.match(reply.body.message, message);
             }
+        });
+
+        it("answers 500 internal error for an offset a Go duration cannot hold (1d)", async () => {
+            const flux = 'option task = {name: "x", every: 1h, offset: 1d}';
+            const reply = await api.call("POST", "/api/v2/tasks", { orgID: orgId, flux });
+            assert.deepEqual([reply.status, reply.body.code], [500, "internal error"]);
+            assert.match(reply.body.message, /unexpected error parsing time.*unknown unit "d"/);
         });
 
         it("lists with filters: org, name, status, limit and after", async () => {
@@ -592,9 +612,12 @@ describe("InfluxDB stand-in (Layer 3)", function () {
                 description: "paused",
             });
             assert.deepEqual([off.status, off.body.status, off.body.token], [200, "inactive", undefined]);
-            assert.equal((await as.call("GET", "/api/v2/orgs")).status, 401);
+            // Inactive: the listing answers 200 with nothing in it (InfluxDB 2.7), not 401.
+            const hidden = await as.call<{ orgs: unknown[] }>("GET", "/api/v2/orgs");
+            assert.deepEqual([hidden.status, hidden.body.orgs], [200, []]);
             await api.call("PATCH", `/api/v2/authorizations/${token.id}`, { status: "active" });
-            assert.equal((await as.call("GET", "/api/v2/orgs")).status, 200);
+            const seen = await as.call<{ orgs: unknown[] }>("GET", "/api/v2/orgs");
+            assert.deepEqual([seen.status, seen.body.orgs.length], [200, 1]);
             assert.equal((await api.call("DELETE", `/api/v2/authorizations/${token.id}`)).status, 204);
             assert.equal((await as.call("GET", "/api/v2/orgs")).status, 401);
             const gone = await api.call("GET", `/api/v2/authorizations/${token.id}`);
@@ -696,86 +719,88 @@ describe("InfluxDB stand-in (Layer 3)", function () {
     });
 
     describe("contract validation", () => {
-        it("every route the stand-in serves is an operation of the OpenAPI contract", async () => {
-            const contract = await loadContract();
-            assert.ok(InfluxStandIn.routes().length >= 25);
-            for (const route of InfluxStandIn.routes()) {
-                const operation = contract.operationForRoute(route);
-                assert.ok(operation, `${route} is not in the spec`);
-                const [method, routePath] = route.split(" ");
-                assert.equal(operation.method, method);
-                assert.equal(`${operation.base}${operation.specPath}`, routePath);
-            }
-        });
+        describeWithReference("against the InfluxDB OpenAPI contract", [INFLUXDB_OPENAPI_SPEC_PATH], () => {
+            it("every route the stand-in serves is an operation of the OpenAPI contract", async () => {
+                const contract = await loadContract();
+                assert.ok(InfluxStandIn.routes().length >= 25);
+                for (const route of InfluxStandIn.routes()) {
+                    const operation = contract.operationForRoute(route);
+                    assert.ok(operation, `${route} is not in the spec`);
+                    const [method, routePath] = route.split(" ");
+                    assert.equal(operation.method, method);
+                    assert.equal(`${operation.base}${operation.specPath}`, routePath);
+                }
+            });
 
-        it("catches a response with a wrong type, records it and fails the exchange loudly", async () => {
-            influx.corruptResponse("POST /api/v2/buckets", (body) => ({ ...(body as object), createdAt: 42 }));
-            const reply = await api.call("POST", "/api/v2/buckets", { orgID: orgId, name: "corrupt" });
-            assert.equal(reply.status, 500);
-            assert.equal(reply.headers.get("x-stand-in-contract-violation"), "response");
-            assert.match(reply.body.message, /violates the InfluxDB OpenAPI contract.*\/createdAt: must be string/);
-            const [violation] = influx.contractViolations();
-            assert.equal(violation.direction, "response");
-            assert.equal(violation.operationId, "PostBuckets");
-            assert.equal(violation.status, 201);
-            assert.deepEqual(
-                violation.errors.map((e) => e.instancePath),
-                ["/createdAt"],
-            );
-            assert.throws(() => influx.assertNoContractViolations(), /1 OpenAPI contract violation/);
-            influx.clearContractViolations();
-        });
+            it("catches a response with a wrong type, records it and fails the exchange loudly", async () => {
+                influx.corruptResponse("POST /api/v2/buckets", (body) => ({ ...(body as object), createdAt: 42 }));
+                const reply = await api.call("POST", "/api/v2/buckets", { orgID: orgId, name: "corrupt" });
+                assert.equal(reply.status, 500);
+                assert.equal(reply.headers.get("x-stand-in-contract-violation"), "response");
+                assert.match(reply.body.message, /violates the InfluxDB OpenAPI contract.*\/createdAt: must be string/);
+                const [violation] = influx.contractViolations();
+                assert.equal(violation.direction, "response");
+                assert.equal(violation.operationId, "PostBuckets");
+                assert.equal(violation.status, 201);
+                assert.deepEqual(
+                    violation.errors.map((e) => e.instancePath),
+                    ["/createdAt"],
+                );
+                assert.throws(() => influx.assertNoContractViolations(), /1 OpenAPI contract violation/);
+                influx.clearContractViolations();
+            });
 
-        it("catches a wrong array type and a bad date-time even when not failing loudly", async () => {
-            await restart({ failOnResponseViolation: false });
-            const bucket = await createBucket("x");
-            influx.corruptResponse(`GET /api/v2/buckets/{bucketID}`, (body) => ({
-                ...(body as object),
-                retentionRules: "x",
-                updatedAt: "yesterday",
-            }));
-            const reply = await api.call<BucketBody>("GET", `/api/v2/buckets/${bucket.id}`);
-            assert.equal(reply.status, 200);
-            assert.deepEqual(
-                influx
-                    .contractViolations()[0]
-                    .errors.map((e) => [e.instancePath, e.keyword])
-                    .sort(),
-                [
-                    ["/retentionRules", "type"],
-                    ["/updatedAt", "format"],
-                ],
-            );
-            influx.clearContractViolations();
-        });
+            it("catches a wrong array type and a bad date-time even when not failing loudly", async () => {
+                await restart({ failOnResponseViolation: false });
+                const bucket = await createBucket("x");
+                influx.corruptResponse(`GET /api/v2/buckets/{bucketID}`, (body) => ({
+                    ...(body as object),
+                    retentionRules: "x",
+                    updatedAt: "yesterday",
+                }));
+                const reply = await api.call<BucketBody>("GET", `/api/v2/buckets/${bucket.id}`);
+                assert.equal(reply.status, 200);
+                assert.deepEqual(
+                    influx
+                        .contractViolations()[0]
+                        .errors.map((e) => [e.instancePath, e.keyword])
+                        .sort(),
+                    [
+                        ["/retentionRules", "type"],
+                        ["/updatedAt", "format"],
+                    ],
+                );
+                influx.clearContractViolations();
+            });
 
-        it("reports malformed requests as request violations and answers 400 like the server", async () => {
-            const noOrg = await api.call("POST", "/api/v2/buckets", { name: "x" });
-            assert.deepEqual([noOrg.status, noOrg.body.code], [400, "invalid"]);
-            const wrongType = await api.call("POST", "/api/v2/buckets", { orgID: orgId, name: 42 });
-            assert.equal(wrongType.status, 400);
-            const typo = await api.call("GET", `/api/v2/buckets?orgId=${orgId}`);
-            assert.equal(typo.status, 400);
-            const violations = influx.contractViolations();
-            assert.deepEqual(
-                violations.map((v) => [v.direction, v.operationId]),
-                [
-                    ["request", "PostBuckets"],
-                    ["request", "PostBuckets"],
-                    ["request", "GetBuckets"],
-                ],
-            );
-            assert.deepEqual(violations[0].errors[0].params, { missingProperty: "orgID" });
-            assert.equal(violations[1].errors[0].instancePath, "/requestBody/name");
-            assert.equal(violations[2].errors[0].params.additionalProperty, "orgId");
-            assert.equal(influx.buckets().filter((b) => b.type === "user").length, 1);
-            influx.clearContractViolations();
+            it("reports malformed requests as request violations and answers 400 like the server", async () => {
+                const noOrg = await api.call("POST", "/api/v2/buckets", { name: "x" });
+                assert.deepEqual([noOrg.status, noOrg.body.code], [400, "invalid"]);
+                const wrongType = await api.call("POST", "/api/v2/buckets", { orgID: orgId, name: 42 });
+                assert.equal(wrongType.status, 400);
+                const typo = await api.call("GET", `/api/v2/buckets?orgId=${orgId}`);
+                assert.equal(typo.status, 400);
+                const violations = influx.contractViolations();
+                assert.deepEqual(
+                    violations.map((v) => [v.direction, v.operationId]),
+                    [
+                        ["request", "PostBuckets"],
+                        ["request", "PostBuckets"],
+                        ["request", "GetBuckets"],
+                    ],
+                );
+                assert.deepEqual(violations[0].errors[0].params, { missingProperty: "orgID" });
+                assert.equal(violations[1].errors[0].instancePath, "/requestBody/name");
+                assert.equal(violations[2].errors[0].params.additionalProperty, "orgId");
+                assert.equal(influx.buckets().filter((b) => b.type === "user").length, 1);
+                influx.clearContractViolations();
+            });
         });
 
         it("documents its exceptions to the contract", () => {
             assert.deepEqual(
                 CONTRACT_EXCEPTIONS.map((e) => e.id),
-                ["ping-version-header", "query-csv-media-type", "accept-encoding", "uri-reference"],
+                ["ping-version-header", "query-csv-media-type", "accept-encoding", "org-or-orgid", "uri-reference"],
             );
         });
 
@@ -819,21 +844,23 @@ describe("InfluxDB stand-in (Layer 3)", function () {
     });
 
     describe("fault injection", () => {
-        it("injects 503 and 429 with Retry-After, shaped by what the operation declares", async () => {
-            influx.setFaults({ retryAfterSeconds: 7 });
-            influx.injectFault("GET /api/v2/buckets", "503");
-            const unavailable = await api.call("GET", "/api/v2/buckets");
-            assert.deepEqual([unavailable.status, unavailable.headers.get("retry-after")], [503, "7"]);
-            assert.equal(unavailable.body.code, "unavailable");
-            influx.injectFault("POST /api/v2/write", "429");
-            const limited = await api.call("POST", "/api/v2/write?org=flagsmith&bucket=flagsmith", "m v=1", {
-                "Content-Type": "text/plain",
+        describeWithReference("shaped by the OpenAPI contract", [INFLUXDB_OPENAPI_SPEC_PATH], () => {
+            it("injects 503 and 429 with Retry-After, shaped by what the operation declares", async () => {
+                influx.setFaults({ retryAfterSeconds: 7 });
+                influx.injectFault("GET /api/v2/buckets", "503");
+                const unavailable = await api.call("GET", "/api/v2/buckets");
+                assert.deepEqual([unavailable.status, unavailable.headers.get("retry-after")], [503, "7"]);
+                assert.equal(unavailable.body.code, "unavailable");
+                influx.injectFault("POST /api/v2/write", "429");
+                const limited = await api.call("POST", "/api/v2/write?org=flagsmith&bucket=flagsmith", "m v=1", {
+                    "Content-Type": "text/plain",
+                });
+                assert.deepEqual([limited.status, limited.text, limited.headers.get("retry-after")], [429, "", "7"]);
+                assert.equal((await api.call("GET", "/api/v2/buckets")).status, 200);
+                // GET /api/v2/setup declares neither 503 nor a default: the fault stands for the infrastructure
+                influx.injectFault("GET /api/v2/setup", "503");
+                assert.equal((await api.call("GET", "/api/v2/setup")).status, 503);
             });
-            assert.deepEqual([limited.status, limited.text, limited.headers.get("retry-after")], [429, "", "7"]);
-            assert.equal((await api.call("GET", "/api/v2/buckets")).status, 200);
-            // GET /api/v2/setup declares neither 503 nor a default: the fault stands for the infrastructure
-            influx.injectFault("GET /api/v2/setup", "503");
-            assert.equal((await api.call("GET", "/api/v2/setup")).status, 503);
         });
 
         it("resets connections, stalls and adds latency", async () => {

@@ -13,7 +13,7 @@ import {
     normalizeAuthorizationInputs,
 } from "../dynamic-providers/authorization";
 import { checkOrganization } from "../dynamic-providers/organization";
-import { diffTask } from "../dynamic-providers/task";
+import { adoptableTasks, diffTask } from "../dynamic-providers/task";
 import { UNKNOWN } from "../dynamic-providers/common";
 
 const conn = { url: "http://localhost:8086", token: "t0ken-value" };
@@ -201,6 +201,19 @@ describe("authorization check and diff", () => {
         assert.deepStrictEqual(props(checkAuthorization({ ...ok, permissions: [] })), ["permissions"]);
         assert.deepStrictEqual(props(checkAuthorization({ ...ok, description: " " })), ["description"]);
     });
+    it("refuses in preview what InfluxDB 2.7 refuses at create: another org's permission, the instance type", () => {
+        const f = checkAuthorization({
+            ...ok,
+            permissions: [
+                { action: "read", resource: { type: "buckets", orgID: "fedcba9876543210" } },
+                { action: "read", resource: { type: "instance" } },
+                { action: "read", resource: { type: "buckets", orgID: ORG } },
+            ],
+        });
+        assert.deepStrictEqual(props(f), ["permissions[0].resource.orgID", "permissions[1].resource.type"]);
+        assert.match(f[0].reason, /not the token's organization/);
+        assert.match(f[1].reason, /"instance" cannot be granted/);
+    });
     it("skips unknown permissions in previews", () => {
         assert.deepStrictEqual(checkAuthorization({ ...ok, permissions: UNKNOWN }), []);
         assert.deepStrictEqual(
@@ -239,5 +252,26 @@ describe("organization check", () => {
     it("needs a name", () => {
         assert.deepStrictEqual(props(checkOrganization({ connection: conn, name: "" })), ["name"]);
         assert.deepStrictEqual(checkOrganization({ connection: conn, name: UNKNOWN }), []);
+    });
+});
+
+describe("task adoption: only a task on this stack's own buckets", () => {
+    const flux = (raw: string, name = "Downsample API 1h") =>
+        `option task = {name: "${name}", every: 1h}\n\nfrom(bucket: "${raw}")\n    |> range(start: -2h)\n` +
+        `    |> aggregateWindow(fn: sum, every: 1h)\n    |> to(bucket: "${raw}_downsampled_1h")\n`;
+    it("never takes over another stack's task of the same name", () => {
+        const staging = { id: "1111111111111111", orgID: ORG, name: "Downsample API 1h", flux: flux("staging") };
+        const mine = { id: "2222222222222222", orgID: ORG, name: "Downsample API 1h", flux: flux("default") };
+        assert.deepStrictEqual(adoptableTasks([staging], flux("default")), []);
+        assert.deepStrictEqual(adoptableTasks([staging, mine], flux("default")), [mine]);
+    });
+    it("adopts a task edited by hand as long as it uses the same buckets", () => {
+        const edited = {
+            id: "3333333333333333",
+            orgID: ORG,
+            name: "Downsample API 1h",
+            flux: flux("default").replace("sum", "mean"),
+        };
+        assert.deepStrictEqual(adoptableTasks([edited], flux("default")), [edited]);
     });
 });

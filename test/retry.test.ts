@@ -9,6 +9,7 @@ import {
     withRetry,
 } from "../dynamic-providers/retry";
 import { isInfluxApiError, mapError, redact } from "../dynamic-providers/errors";
+import { fluxRuntimeError } from "../dynamic-providers/client";
 
 function httpError(statusCode: number, body = "", headers: Record<string, string> = {}) {
     return Object.assign(new Error(`HTTP ${statusCode}`), { statusCode, body, headers });
@@ -48,6 +49,21 @@ describe("retry policy", () => {
             '{"code":"internal error","message":"retention policy duration must be at least 1h0m0s"}',
         );
         assert.strictEqual(classifyError(retention).retryable, false);
+    });
+
+    it("does not retry a 500 that carries InfluxDB's error body (the server refused), but retries a bare 500", () => {
+        for (const message of [
+            'unexpected error parsing time: time: unknown unit \\"d\\" in duration \\"1d\\"',
+            "failed to create task: unauthorized",
+        ]) {
+            const refused = httpError(500, `{"code":"internal error","message":"${message}"}`);
+            assert.strictEqual(classifyError(refused).retryable, false, message);
+        }
+        assert.strictEqual(classifyError(httpError(500, "<html>Internal Server Error</html>")).retryable, true);
+        assert.strictEqual(classifyError(httpError(500)).retryable, true);
+        for (const s of [502, 503, 504]) {
+            assert.strictEqual(classifyError(httpError(s, '{"code":"unavailable","message":"x"}')).retryable, true);
+        }
     });
 
     it("retries connection errors; a refused connection was certainly not applied", () => {
@@ -194,5 +210,17 @@ describe("error mapper", () => {
         assert.match(e.message, /cannot reach InfluxDB at http:\/\/localhost:1 \(ECONNREFUSED\)/);
         assert.ok(!e.message.includes(token));
         assert.strictEqual(redact("a secret b", ["secret"]), "a [secret] b");
+    });
+});
+
+describe("Flux runtime errors inside a 200 answer", () => {
+    it("finds the error table InfluxDB sends with Prefer: return-no-content-with-error; an empty body is success", () => {
+        assert.strictEqual(fluxRuntimeError(""), undefined);
+        assert.strictEqual(fluxRuntimeError("\r\n"), undefined);
+        const csv =
+            "#datatype,string,string\r\n#group,true,true\r\n#default,,\r\n,error,reference\r\n" +
+            ',"runtime error @8:5-8:40: to: bucket ""x"" not found",\r\n\r\n';
+        assert.strictEqual(fluxRuntimeError(csv), 'runtime error @8:5-8:40: to: bucket "x" not found');
+        assert.strictEqual(fluxRuntimeError(",error,reference\n,failed to write,\n"), "failed to write");
     });
 });

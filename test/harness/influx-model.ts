@@ -225,9 +225,13 @@ export function truncateToSecond(date: Date): Date {
 /** Resource types of InfluxDB 2.7 OSS (influxdb.OssResourceTypes): the same list the providers accept. */
 export const OSS_RESOURCE_TYPES: readonly string[] = RESOURCE_TYPES;
 
-/** The operator token's permissions: every action on every resource type, in every org. */
+/**
+ * The operator token's permissions: every action on every resource type but `instance`, in every org. The server
+ * skips `instance` (influxdata/influxdb v2.7.12, authz.go `OperPermissions`), so even the operator token cannot
+ * grant it: creating a token with an `instance` permission answers 403 "permission ... is not allowed".
+ */
 export function operatorPermissions(): Permission[] {
-    return OSS_RESOURCE_TYPES.flatMap((type) =>
+    return OSS_RESOURCE_TYPES.filter((type) => type !== "instance").flatMap((type) =>
         (["read", "write"] as const).map((action) => ({ action, resource: { type } })),
     );
 }
@@ -254,8 +258,12 @@ function grants(granted: Permission, needed: Needed): boolean {
     return r.id !== undefined && r.id === needed.id;
 }
 
+/**
+ * Whether the token grants what is needed. An inactive token grants nothing (auth.go `PermissionSet`: "token is
+ * inactive"), so listings filtered by it are empty (200) while single-resource calls answer 401.
+ */
 export function isAllowed(auth: AuthorizationState, needed: Needed): boolean {
-    return auth.permissions.some((p) => grants(p, needed));
+    return auth.status === "active" && auth.permissions.some((p) => grants(p, needed));
 }
 
 /** influxdb.Permission.String(): `read:orgs/<org>/buckets/<id>`. */
@@ -266,6 +274,9 @@ export function describeNeeded(needed: Needed): string {
 
 /** The authorizer's answer when a token lacks a permission: 401 `<permission> is unauthorized`. */
 export function requirePermission(auth: AuthorizationState, needed: Needed): void {
+    if (auth.status !== "active") {
+        throw new ApiError(401, "unauthorized", "token is inactive");
+    }
     if (!isAllowed(auth, needed)) {
         throw new ApiError(401, "unauthorized", `${describeNeeded(needed)} is unauthorized`);
     }

@@ -539,6 +539,12 @@ function postAuthorization(ctx: RouteContext): RouteReply {
         throw invalid("org id required");
     }
     requirePermission(auth, { action: "write", type: "authorizations", orgID });
+    // Authorization.Valid (auth.go): a permission scoped to another org is refused before any permission check.
+    for (const p of permissions) {
+        if (p.resource.orgID !== undefined && p.resource.orgID !== orgID) {
+            throw invalid(`permission ${describeNeeded(permissionToNeeded(p))} is not for org id ${orgID}`);
+        }
+    }
     for (const p of permissions) {
         if (!isAllowed(auth, permissionToNeeded(p))) {
             throw new ApiError(403, "forbidden", `permission ${describeNeeded(permissionToNeeded(p))} is not allowed`);

@@ -1,6 +1,7 @@
 // The stand-in's in-memory InfluxDB: organizations, users, buckets, tasks, runs, authorizations and writes, with
 // the rules of the 2.7 services (tenant, storage, kv task service, authorization service). HTTP handlers and the
 // tests' out-of-band hooks both go through these methods.
+import { fluxAstErrors, parseFluxAst } from "../../dynamic-providers/flux-analyzer";
 import { extractTaskOptions, goDurationSeconds, rewriteTaskOptions, TaskOptionsError } from "./flux-task-options";
 import {
     ApiError,
@@ -462,6 +463,12 @@ export class InfluxState {
 
 /** name/every/cron/offset of a script, or the server's 400. */
 function deriveOptions(flux: string): Pick<TaskState, "name" | "every" | "cron" | "offsetSeconds"> {
+    // The server parses the whole script before reading its options (task/options/options.go `FromScriptAST`), so a
+    // syntax error anywhere is a 400 "invalid options: loc <line>:<column>...: <parser message>".
+    const syntax = fluxAstErrors(parseFluxAst(flux))[0];
+    if (syntax) {
+        throw invalid(`invalid options: loc ${syntax.line}:${syntax.column}: ${syntax.message}`);
+    }
     try {
         const options = extractTaskOptions(flux);
         const offsetSeconds = options.offset !== undefined ? goDurationSeconds(options.offset) : undefined;
@@ -483,8 +490,12 @@ function asInvalid(error: unknown, prefix: string): unknown {
     if (!(error instanceof TaskOptionsError)) {
         return error;
     }
-    const message = error.message.startsWith("unexpected error parsing time") ? error.message : prefix + error.message;
-    return invalid(message);
+    if (error.message.startsWith("unexpected error parsing time")) {
+        // The offset is parsed as a Go duration and its failure is wrapped as an internal error
+        // (influxdata/influxdb v2.7.12, task/taskmodel/task_errors.go `ErrTaskTimeParse`: code EInternal): 500.
+        return new ApiError(500, "internal error", error.message);
+    }
+    return invalid(prefix + error.message);
 }
 
 function runLog(report: RunReport, at: Date): RunState["log"] {
