@@ -8,6 +8,7 @@ import {
     checkId,
     checkStatus,
     compact,
+    createdSince,
     connectionKey,
     diffByRules,
     DiffRule,
@@ -247,7 +248,7 @@ export async function createAuthorization(
                 (x) =>
                     x.description === inputs.description &&
                     samePermissions(x.permissions, inputs.permissions) &&
-                    (!x.createdAt || Date.parse(x.createdAt) >= started - 60_000),
+                    createdSince(x.createdAt, started),
             );
             for (const o of orphans) {
                 await a.authorizations.deleteAuthorizationsID({ authID: o.id ?? "" });

@@ -162,3 +162,17 @@ export function connectionKey(c: unknown): unknown {
     const { url, token } = c as Partial<Connection>;
     return { url, token };
 }
+
+/**
+ * How far the server's clock may be behind this machine's for a lost create to be recognised. A create whose answer
+ * was lost is looked for among resources the server stamped `createdAt` since the call started; that stamp is the
+ * server's clock, the start is this machine's, and a few minutes of skew between the two are common (a laptop against
+ * a cluster). With this margin no duplicate task or orphan token is left behind; the other conditions (same name and
+ * exact Flux, or this stack's token description and permissions) keep it from taking anything else.
+ */
+export const CLOCK_SKEW_TOLERANCE_MS = 15 * 60_000;
+
+/** Whether a resource the server stamped `createdAt` may have been created by a call started at `startedMs`. */
+export function createdSince(createdAt: string | undefined, startedMs: number): boolean {
+    return !createdAt || Date.parse(createdAt) >= startedMs - CLOCK_SKEW_TOLERANCE_MS;
+}

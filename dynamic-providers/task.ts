@@ -8,6 +8,7 @@ import {
     checkId,
     checkStatus,
     compact,
+    createdSince,
     connectionKey,
     diffByRules,
     DiffRule,
@@ -192,7 +193,7 @@ export async function createTask(inputs: TaskInputs): Promise<{ id: string; outs
         // The answer was lost: a task with this exact flux created since we started is ours.
         async () =>
             (await tasksNamed(conn, inputs.orgId, name)).find(
-                (t) => t.flux === inputs.flux && (!t.createdAt || Date.parse(t.createdAt) >= started - 60_000),
+                (t) => t.flux === inputs.flux && createdSince(t.createdAt, started),
             ),
     );
     return { id: created.id, outs: taskOutputs(inputs, created) };

@@ -166,8 +166,8 @@ describe("reliability of the analytics resources against the InfluxDB stand-in (
     let host: ProviderHost;
     const standIns: InfluxStandIn[] = [];
     /** A fresh stand-in per test: exact counts, and outages that touch no other test. */
-    const freshStandIn = async () => {
-        const s = await InfluxStandIn.start();
+    const freshStandIn = async (options: { clockSkewMs?: number } = {}) => {
+        const s = await InfluxStandIn.start(options);
         standIns.push(s);
         return s;
     };
@@ -274,6 +274,26 @@ describe("reliability of the analytics resources against the InfluxDB stand-in (
             assert.strictEqual(counts["POST /api/v2/authorizations"], 2);
             assert.strictEqual(counts["DELETE /api/v2/authorizations/{authID}"], 1);
         });
+    });
+
+    describe("a server clock behind this machine's", function () {
+        for (const minutes of [5, 14]) {
+            it(`recognises lost creates with the server's clock ${minutes} minutes behind: no duplicate task or orphan token`, async function () {
+                const s = await freshStandIn({ clockSkewMs: -minutes * 60_000 });
+                const before = snapshot(s);
+                const spec: Spec = { bucket: "skewed", timeouts: FAULT_TIMEOUTS };
+                for (const route of ["POST /api/v2/tasks", "POST /api/v2/authorizations"]) {
+                    s.dropResponseAfterApply(route);
+                }
+                const run = await new LiveStack(host, { stack: "skewed" }).up(analyticsProgram(s, spec));
+                assertExactly(s, before, spec, await envToken(run));
+                assert.strictEqual(
+                    s.requestCounts()["POST /api/v2/tasks"],
+                    4,
+                    "the lost task was found, not posted again",
+                );
+            });
+        }
     });
 
     describe("server down for longer than the deadline", function () {

@@ -90,6 +90,11 @@ export interface StandInOptions extends ViewOptions {
     readonly faults?: FaultOptions;
     /** Version reported by /health and /ping. Default "v2.7.11". */
     readonly version?: string;
+    /**
+     * How far the server's clock is ahead of this machine's (negative: behind), in milliseconds, for the times it
+     * stamps (`createdAt`, `updatedAt`, runs). Default 0.
+     */
+    readonly clockSkewMs?: number;
     /** Port to listen on; default 0 (a random free port). */
     readonly port?: number;
     /** Alternative OpenAPI file (tests of the validator itself). */
@@ -273,7 +278,7 @@ async function standInContract(specPath: string | undefined): Promise<StandInCon
 }
 
 export class InfluxStandIn {
-    private readonly state = new InfluxState();
+    private readonly state: InfluxState;
     private readonly views: Views;
     private readonly faults = new FaultPlan();
     private readonly violations: ContractViolation[] = [];
@@ -292,6 +297,8 @@ export class InfluxStandIn {
         private readonly contract: StandInContract,
         private readonly options: StandInOptions,
     ) {
+        const skew = options.clockSkewMs ?? 0;
+        this.state = new InfluxState(() => new Date(Date.now() + skew));
         this.views = new Views(this.state, options);
         this.facts = { version: options.version ?? "v2.7.11", commit: "fbf3ec2bf8", startedAt: new Date() };
         this.faults.configure(options.faults);
