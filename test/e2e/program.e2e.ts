@@ -486,6 +486,16 @@ describe("end to end: the real Pulumi CLI and influxd 2.7.12", function () {
         await stack.destroy();
     });
 
+    it("a token the server does not know fails the up with what to do, not a bare 401", async function () {
+        const stack = await project.stack("wrongtoken", externalConfig(proxy.url, "e2e", "default", "not-the-token"));
+        const err = await failureOf(() => stack.up());
+        assert.match(err.message, /HTTP 401/);
+        assert.match(err.message, /refused the token: it is unknown to this server, deleted or inactive/);
+        assert.match(err.message, /influxdbToken/, "names the setting");
+        assert.doesNotMatch(err.message, /not-the-token/, "never prints the token");
+        await stack.destroy();
+    });
+
     it("a task offset in days is refused by the preview, naming the setting, before any request", async function () {
         const stack = await project.stack("offset", {
             ...externalConfig(proxy.url, "e2e", "offset", influx.token),
