@@ -38,13 +38,14 @@ describe("flux analyzer", () => {
             assert.strictEqual(tasks.length, 4);
         });
 
-        it("loads the wasm and analyzes quickly (timings reported)", async () => {
+        // Timings are reported, not asserted: speed belongs to `npm run bench`.
+        it("loads the wasm once and analyzes again with the loaded server (timings reported)", async () => {
             resetFluxAnalyzer();
             let start = performance.now();
-            await analyzeFlux(tasks[0]);
+            const firstErrors = (await analyzeFlux(tasks[0])).filter((d) => d.severity === "error");
             const first = performance.now() - start;
             start = performance.now();
-            await analyzeFlux(tasks[3]);
+            const secondErrors = (await analyzeFlux(tasks[3])).filter((d) => d.severity === "error");
             const second = performance.now() - start;
             start = performance.now();
             parseTaskOption(tasks[3]);
@@ -53,7 +54,7 @@ describe("flux analyzer", () => {
                 `      first analyzeFlux (load + start server + analyze): ${first.toFixed(1)} ms; ` +
                     `next analyzeFlux: ${second.toFixed(1)} ms; parseTaskOption: ${parse.toFixed(1)} ms`,
             );
-            assert.ok(second < 5000);
+            assert.deepStrictEqual([firstErrors, secondErrors], [[], []]);
         });
 
         describe("accepts the docs' tasks", () => {
