@@ -36,7 +36,7 @@ export = async () => {
     const analytics = new InfluxAnalytics("analytics", {
         influx,
         bucket: settings.bucket,
-        retention: settings.retention,
+        retention: settings.retentionSet,
         tasks,
         adopt: settings.adopt,
         backfillRange: settings.backfillRange,

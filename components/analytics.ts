@@ -152,7 +152,10 @@ export interface InfluxAnalyticsArgs {
     readonly influx: InfluxConnection;
     /** Raw bucket name (plain value: task Flux is generated from it). Default `default`. */
     readonly bucket?: string;
-    /** Bucket retentions in seconds. Default DEFAULT_RETENTION. */
+    /**
+     * Bucket retentions in seconds, the ones the stack sets. Default: DEFAULT_RETENTION for a bucket it creates; a
+     * bucket it adopts (`adopt`) keeps its own retention unless set here.
+     */
     readonly retention?: Partial<AnalyticsRetention>;
     /** Downsampling tasks (plain, checked with `assertTasksValid` first). Default: `planTasks(bucket)`. */
     readonly tasks?: readonly DownsamplingTask[];
@@ -210,16 +213,25 @@ export class InfluxAnalytics extends pulumi.ComponentResource {
         };
         const common = { connection, orgId: influx.orgId };
 
+        // A bucket the stack adopts (`adopt`) keeps its own retention unless the stack sets that retention
+        // explicitly: adopting must not expire points a manual install kept.
         const bucketResource = (
             suffix: string,
             bucketName: string,
-            retentionSeconds: number,
+            field: keyof AnalyticsRetention,
             adoptIt: pulumi.Input<boolean>,
             description: string,
         ) =>
             new Bucket(
                 `${name}-${suffix}`,
-                { ...common, name: bucketName, retentionSeconds, adopt: adoptIt, description },
+                {
+                    ...common,
+                    name: bucketName,
+                    retentionSeconds: retention[field],
+                    adopt: adoptIt,
+                    keepRetentionOnAdopt: adopt.apply((a) => a && args.retention?.[field] === undefined),
+                    description,
+                },
                 child,
             );
         // The raw bucket usually exists already (first-boot setup creates it): take it over rather than fail.
@@ -227,21 +239,21 @@ export class InfluxAnalytics extends pulumi.ComponentResource {
         const raw = bucketResource(
             "raw",
             names.raw,
-            retention.rawSeconds,
+            "rawSeconds",
             rawAdopt,
             "Flagsmith raw analytics (written by Flagsmith)",
         );
         const b15 = bucketResource(
             "15m",
             names.downsampled15m,
-            retention.downsampled15mSeconds,
+            "downsampled15mSeconds",
             adopt,
             "Flagsmith analytics downsampled to 15 minutes",
         );
         const b1h = bucketResource(
             "1h",
             names.downsampled1h,
-            retention.downsampled1hSeconds,
+            "downsampled1hSeconds",
             adopt,
             "Flagsmith analytics downsampled to 1 hour",
         );

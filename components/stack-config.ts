@@ -57,6 +57,8 @@ export interface StackSettings {
     /** Raw bucket; Flagsmith derives `_downsampled_15m` and `_downsampled_1h` from it. */
     readonly bucket: string;
     readonly retention: AnalyticsRetention;
+    /** The retentions the stack config sets (`retention.*`): an adopted bucket keeps its own for the others. */
+    readonly retentionSet: Partial<AnalyticsRetention>;
     readonly tasks: TaskSettings;
     readonly adopt: boolean;
     /** Backfill range (Flux duration) when `backfill.enabled`; undefined when disabled. */
@@ -137,7 +139,7 @@ function attempt(problems: string[], fn: () => void): void {
     }
 }
 
-function parseRetentions(raw: unknown, problems: string[]): AnalyticsRetention {
+function parseRetentions(raw: unknown, problems: string[], set: Record<string, number> = {}): AnalyticsRetention {
     if (raw === undefined) {
         return DEFAULT_RETENTION;
     }
@@ -157,6 +159,7 @@ function parseRetentions(raw: unknown, problems: string[]): AnalyticsRetention {
                 throw settingError(`retention.${key}: must be a duration string such as "14d" or "0s" (infinite)`);
             }
             out[field] = parseRetention(value, `retention.${key}`);
+            set[field] = out[field];
         });
     }
     if (out.downsampled15mSeconds !== 0 && out.downsampled15mSeconds < 180 * 86400) {
@@ -405,7 +408,8 @@ export function readStackSettings(config: pulumi.Config = new pulumi.Config(CONF
     attempt(problems, () => {
         influx = influxSettingsFromConfig(config, { bucket });
     });
-    const retention = parseRetentions(config.getObject("retention"), problems);
+    const retentionSet: Record<string, number> = {};
+    const retention = parseRetentions(config.getObject("retention"), problems, retentionSet);
     const tasks = parseTasks(config.getObject("tasks"), problems);
     const adoptValue = config.get("adopt");
     if (adoptValue !== undefined && adoptValue !== "true" && adoptValue !== "false") {
@@ -428,7 +432,7 @@ export function readStackSettings(config: pulumi.Config = new pulumi.Config(CONF
         throw new StackConfigError(problems);
     }
     const warnings = plaintextSecretWarnings(Object.keys(all), isSecretConfig, pulumi.getStack());
-    return { influx, bucket, retention, tasks, adopt, backfillRange, flagsmith, warnings };
+    return { influx, bucket, retention, retentionSet, tasks, adopt, backfillRange, flagsmith, warnings };
 }
 
 /** Object settings: `pulumi config set influxdb.port 8087` (no `--path`) makes a top-level key `influxdb.port`. */

@@ -26,6 +26,13 @@ export interface BucketArgs extends InfluxResourceArgs {
     readonly description?: pulumi.Input<string>;
     /** Take over an existing bucket of the same name (then set it to these settings) instead of failing. Default false. */
     readonly adopt?: pulumi.Input<boolean>;
+    /**
+     * With `adopt`: an adopted bucket keeps the retention it has (and its shard-group duration) instead of taking
+     * `retentionSeconds`, which then applies only to a bucket this resource creates. Default false. Meant for a
+     * retention the user did not choose: adopting must not expire points the bucket kept (a manual install's buckets
+     * are often infinite).
+     */
+    readonly keepRetentionOnAdopt?: pulumi.Input<boolean>;
 }
 
 /** Inputs as the provider sees them after check. */
@@ -37,6 +44,7 @@ export interface BucketInputs {
     readonly shardGroupDurationSeconds?: number;
     readonly description: string;
     readonly adopt: boolean;
+    readonly keepRetentionOnAdopt: boolean;
 }
 
 /** Outputs (state) of a Bucket. */
@@ -45,6 +53,8 @@ export interface BucketOutputs extends BucketInputs {
     /** What the server uses (filled in by the server when not set). */
     readonly shardGroupDurationSeconds: number;
     readonly createdAt?: string;
+    /** The bucket was adopted with its own retention (keepRetentionOnAdopt): the inputs' retention is not applied. */
+    readonly retentionKept?: boolean;
 }
 
 export const MIN_RETENTION_SECONDS = 3600;
@@ -128,6 +138,7 @@ export function normalizeBucketInputs(news: Record<string, unknown>): Record<str
         retentionSeconds: news.retentionSeconds ?? 0,
         description: news.description ?? "",
         adopt: news.adopt ?? false,
+        keepRetentionOnAdopt: news.keepRetentionOnAdopt ?? false,
     });
 }
 
@@ -145,9 +156,16 @@ const BUCKET_RULES: readonly DiffRule<Partial<BucketOutputs>, Partial<BucketInpu
     { name: "connection", old: (o) => connectionKey(o.connection), new: (n) => connectionKey(n.connection) },
 ];
 
-/** Pure diff of state against new inputs. */
+/** Pure diff of state against new inputs: the retention of a bucket adopted with its own is not compared. */
 export function diffBucket(olds: Partial<BucketOutputs>, news: Partial<BucketInputs>) {
-    return diffByRules(olds, news, BUCKET_RULES);
+    return diffByRules(olds, keptRetention(olds, news), BUCKET_RULES);
+}
+
+/** The inputs with the retention the bucket keeps, while it keeps the one it had when adopted. */
+function keptRetention<N extends Partial<BucketInputs>>(olds: Partial<BucketOutputs>, news: N): N {
+    return olds.retentionKept && news.keepRetentionOnAdopt
+        ? { ...news, retentionSeconds: olds.retentionSeconds, shardGroupDurationSeconds: undefined }
+        : news;
 }
 
 /** Retention in seconds from the server's rules: [] and everySeconds 0 both mean infinite. */
@@ -260,21 +278,35 @@ export async function createBucket(inputs: BucketInputs): Promise<{ id: string; 
             throw e;
         }
         bucket = existing;
-    }
-    const id = bucket.id ?? "";
-    if (needsUpdate(inputs, bucket)) {
-        try {
-            bucket = await patchBucket(inputs, id, retentionOf(bucket).every);
-        } catch (e) {
-            // Record the adopted bucket so the next `pulumi up` converges (update) instead of failing again.
-            throw Object.assign(new Error((e as Error).message), {
-                id,
-                properties: bucketOutputs(inputs, bucket),
-                reasons: [(e as Error).message],
-            });
+        if (inputs.keepRetentionOnAdopt) {
+            // Adopted with the retention it has: only the name and description are the stack's.
+            const kept = {
+                ...inputs,
+                retentionSeconds: retentionOf(existing).every,
+                shardGroupDurationSeconds: undefined,
+            };
+            return { id: existing.id ?? "", outs: { ...(await settle(kept, existing)), retentionKept: true } };
         }
     }
-    return { id, outs: bucketOutputs(inputs, bucket) };
+    return { id: bucket.id ?? "", outs: await settle(inputs, bucket) };
+}
+
+/** Brings an adopted bucket to the inputs (a created one already is) and returns its state. */
+async function settle(inputs: BucketInputs, bucket: ApiBucket): Promise<BucketOutputs> {
+    const id = bucket.id ?? "";
+    if (!needsUpdate(inputs, bucket)) {
+        return bucketOutputs(inputs, bucket);
+    }
+    try {
+        return bucketOutputs(inputs, await patchBucket(inputs, id, retentionOf(bucket).every));
+    } catch (e) {
+        // Record the adopted bucket so the next `pulumi up` converges (update) instead of failing again.
+        throw Object.assign(new Error((e as Error).message), {
+            id,
+            properties: bucketOutputs(inputs, bucket),
+            reasons: [(e as Error).message],
+        });
+    }
 }
 
 /** Reads the bucket for refresh; undefined when it was deleted outside Pulumi. */
@@ -301,13 +333,16 @@ export async function readBucket(
                 : outs.shardGroupDurationSeconds,
         description: outs.description,
         adopt: props.adopt ?? false,
+        keepRetentionOnAdopt: props.keepRetentionOnAdopt ?? false,
     });
     return { id, props: outs, inputs };
 }
 
 /** Updates name, description and retention in place. */
 export async function updateBucket(id: string, olds: BucketOutputs, news: BucketInputs): Promise<BucketOutputs> {
-    return bucketOutputs(news, await patchBucket(news, id, olds.retentionSeconds));
+    const effective = keptRetention(olds, news);
+    const outs = bucketOutputs(effective, await patchBucket(effective, id, olds.retentionSeconds));
+    return effective === news ? outs : { ...outs, retentionKept: true };
 }
 
 /** Deletes the bucket; already gone is success. */

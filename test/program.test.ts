@@ -55,6 +55,28 @@ describe("the program (index.ts) under mocks", function () {
             );
         });
 
+        it("sets its retentions on the first-boot bucket it adopts (only `adopt: true` keeps a bucket's own)", function () {
+            assert.deepStrictEqual(
+                r.byType(TYPES.bucket).map((b) => b.inputs.keepRetentionOnAdopt),
+                [false, false, false],
+            );
+        });
+
+        it("with adopt, keeps the retention of each adopted bucket whose retention the config does not set", async function () {
+            const adopted = await run(
+                { platform: "docker", adopt: true, retention: { downsampled15m: "200d" } },
+                { stack: "dev" },
+            );
+            assert.deepStrictEqual(
+                adopted.byType(TYPES.bucket).map((b) => [b.inputs.name, b.inputs.keepRetentionOnAdopt]),
+                [
+                    ["default", true],
+                    ["default_downsampled_15m", false],
+                    ["default_downsampled_1h", true],
+                ],
+            );
+        });
+
         it("creates the docs' four downsampling tasks, each after the buckets it reads and writes", function () {
             const tasks = r.byType(TYPES.task);
             assert.deepStrictEqual(

@@ -194,6 +194,21 @@ describe("providers through the host against InfluxDB", function () {
             await engine.destroy(urnOf("Bucket", `${name}-c`));
         });
 
+        it("an adopted bucket keeps its own retention when asked, until the stack sets one", async function () {
+            const name = unique("kept");
+            const first = await engine.up(urnOf("Bucket", `${name}-manual`), inputs("Bucket", { name }));
+            const urn = urnOf("Bucket", `${name}-adopted`);
+            const asked = { name, adopt: true, keepRetentionOnAdopt: true, retentionSeconds: 14 * 86400 };
+            const adopted = await engine.up(urn, inputs("Bucket", asked));
+            assert.strictEqual(adopted.state.id, first.state.id);
+            assert.strictEqual(adopted.state.outputs.retentionSeconds, 0, "the manual bucket stays infinite");
+            assert.strictEqual((await engine.up(urn, inputs("Bucket", asked))).op, "same", "no perpetual diff");
+            const set = await engine.up(urn, inputs("Bucket", { ...asked, keepRetentionOnAdopt: false }));
+            assert.strictEqual(set.op, "update");
+            assert.strictEqual(set.state.outputs.retentionSeconds, 14 * 86400, "the stack's retention, once set");
+            await engine.destroy(urn);
+        });
+
         it("is reported gone after an outside delete, recreated by the next up, and deleting twice is fine", async function () {
             needStandIn.call(this);
             const name = unique("drift");

@@ -448,6 +448,8 @@ describe("end to end: the real Pulumi CLI and influxd 2.7.12", function () {
             "the same four tasks, none added",
         );
         assert.deepStrictEqual(await Promise.all(buckets.map((b) => count(b.name))), before, "no point lost");
+        // The manual buckets are infinite and the stack sets no retention: adopting them expires nothing.
+        assert.deepStrictEqual([after.raw, after.b15, after.b1h].map(retentionOf), [0, 0, 0], "retentions kept");
         await stack.preview({ expectNoChanges: true });
         await stack.destroy();
     });
