@@ -29,6 +29,8 @@ export interface Apis {
      * Flux runtime error when the script fails. See runForEffects.
      */
     readonly runForEffects: (orgId: string, flux: string) => Promise<void>;
+    /** Runs a Flux query in the organization and returns its rows (CSV without annotations, one record per row). */
+    readonly queryRows: (orgId: string, flux: string) => Promise<Record<string, string>[]>;
 }
 
 function policyFor(conn: Connection, seconds: number | undefined): RetryPolicy {
@@ -44,6 +46,14 @@ function apisFor(conn: Connection, timeoutMs = (conn.requestTimeoutSeconds ?? 30
         tasks: new apis.TasksAPI(influx),
         authorizations: new apis.AuthorizationsAPI(influx),
         orgs: new apis.OrgsAPI(influx),
+        queryRows: async (orgId, flux) =>
+            csvRows(
+                (await influx.transport.request(
+                    `/api/v2/query?orgID=${encodeURIComponent(orgId)}`,
+                    { query: flux, type: "flux", dialect: { annotations: [] } },
+                    { method: "POST", headers: { "content-type": "application/json", accept: "text/csv" } },
+                )) as string,
+            ),
         runForEffects: async (orgId, flux) => {
             // The whole run may take longer than one request's timeout: it gets the operation's budget.
             const long = new InfluxDB({ url: conn.url, token: conn.token, timeout: operationMs(conn) });
@@ -69,6 +79,30 @@ function apisFor(conn: Connection, timeoutMs = (conn.requestTimeoutSeconds ?? 30
 
 function operationMs(conn: Connection): number {
     return (conn.operationTimeoutSeconds ?? DEFAULT_RETRY_POLICY.deadlineMs / 1000) * 1000;
+}
+
+/**
+ * The rows of a Flux CSV answer without annotations: each table starts with a header row and ends with an empty line
+ * (RFC 4180 quoting). A record per row, keyed by column name; the leading result/table columns are kept.
+ */
+export function csvRows(csv: string): Record<string, string>[] {
+    const rows: Record<string, string>[] = [];
+    let header: string[] | undefined;
+    for (const line of csv.split(/\r?\n/)) {
+        if (line.trim() === "") {
+            header = undefined;
+            continue;
+        }
+        const cells = [...line.matchAll(/(?:^|,)("(?:[^"]|"")*"|[^,]*)/g)].map((m) =>
+            m[1].startsWith('"') ? m[1].slice(1, -1).replace(/""/g, '"') : m[1],
+        );
+        if (!header) {
+            header = cells;
+            continue;
+        }
+        rows.push(Object.fromEntries(header.map((h, i) => [h, cells[i] ?? ""])));
+    }
+    return rows;
 }
 
 /**

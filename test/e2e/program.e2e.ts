@@ -405,6 +405,40 @@ describe("end to end: the real Pulumi CLI and influxd 2.7.12", function () {
         await stack.destroy();
     });
 
+    it("npm run doctor: Flagsmith writing nothing, a healthy pipeline, then a failing task", async function () {
+        await clearOfScheduledRuns();
+        await server.createBucket("doctor");
+        const stack = await project.stack("doctor", externalConfig(proxy.url, "e2e", "doctor", influx.token));
+        await stack.up();
+        const doctor = () => project.cli([], { shell: "npm run --silent doctor -- --stack doctor" });
+
+        const silent = await doctor();
+        assert.strictEqual(silent.code, 1, silent.stdout + silent.stderr);
+        assert.match(silent.stdout, /FAIL {2}writes to doctor: Flagsmith has written no api_call point in 30 days/);
+        assert.match(silent.stdout, /ok {4}Flagsmith's token: active/);
+
+        const token = flagsmithTokenOf(await stack.outputs());
+        const now = Math.floor(Date.now() / 1000);
+        assert.strictEqual(
+            await server.as(token).write("doctor", flagsmithPoints((i) => now - 60 - i * 60).lines),
+            204,
+        );
+        const set = await serverSet(server, "doctor");
+        for (const t of set.tasks) assert.strictEqual((await server.runTask(t.id)).status, "success");
+        const healthy = await doctor();
+        assert.strictEqual(healthy.code, 0, healthy.stdout + healthy.stderr);
+        assert.match(healthy.stdout, /analytics flow: no problem found/);
+
+        await server.delete(`/api/v2/buckets/${set.b1h!.id}`);
+        const hourly = set.tasks.find((t) => t.name === "Downsample API 1h")!;
+        assert.strictEqual((await server.runTask(hourly.id)).status, "failed");
+        const failing = await doctor();
+        assert.strictEqual(failing.code, 1, failing.stdout);
+        assert.match(failing.stdout, /FAIL {2}task "Downsample API 1h": last run failed: .*doctor_downsampled_1h/);
+        assert.match(failing.stdout, /fix: /);
+        await stack.destroy();
+    });
+
     it("6. adopting a manual install made as the Flagsmith docs describe duplicates nothing and loses no point", async function () {
         if (!fs.existsSync(DOCS)) {
             console.log(`      skipped: ${DOCS} is absent (the Flagsmith docs page; reference data beside the repo)`);
