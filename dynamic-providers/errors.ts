@@ -79,6 +79,19 @@ export function statusOf(error: unknown): number | undefined {
  * delete) or 404 "failed to find task: unauthorized" (read), not 401 (http/task_service.go of InfluxDB v2.7.12).
  */
 export function refusalHint(status: number, serverMessage: string, operation: string): string {
+    // The authorizer names the permission a known, active token lacks: "<action>:<resource> is unauthorized"
+    // (authorizer/authorize.go of InfluxDB v2.7.12); granting a token more than one has: 403 "permission ... is not
+    // allowed" (authorizer/auth.go `VerifyPermissions`).
+    const lacking = /^((?:read|write):\S+) is unauthorized/.exec(serverMessage)?.[1];
+    if (status === 401 && lacking) {
+        return (
+            `. The token lacks the permission ${lacking}: give Pulumi an operator or all-access token of the ` +
+            "organization (influxdbToken on an external server)"
+        );
+    }
+    if (status === 403 && /is not allowed/.test(serverMessage)) {
+        return ". The token cannot grant a permission it does not have itself: use an operator or all-access token";
+    }
     if (status === 401) {
         return (
             ". InfluxDB refused the token: it is unknown to this server, deleted or inactive. On an external server set " +

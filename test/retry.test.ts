@@ -8,7 +8,7 @@ import {
     RetryDeps,
     withRetry,
 } from "../dynamic-providers/retry";
-import { isInfluxApiError, mapError, redact } from "../dynamic-providers/errors";
+import { isInfluxApiError, mapError, redact, refusalHint } from "../dynamic-providers/errors";
 import { fluxRuntimeError } from "../dynamic-providers/client";
 
 function httpError(statusCode: number, body = "", headers: Record<string, string> = {}) {
@@ -222,5 +222,21 @@ describe("Flux runtime errors inside a 200 answer", () => {
             ',"runtime error @8:5-8:40: to: bucket ""x"" not found",\r\n\r\n';
         assert.strictEqual(fluxRuntimeError(csv), 'runtime error @8:5-8:40: to: bucket "x" not found');
         assert.strictEqual(fluxRuntimeError(",error,reference\n,failed to write,\n"), "failed to write");
+    });
+});
+
+describe("what a refused token is told", () => {
+    it("names the permission a token lacks, a grant it cannot make, and an unknown or inactive token apart", () => {
+        assert.match(
+            refusalHint(401, "write:orgs/0123456789abcdef/buckets is unauthorized", "create bucket"),
+            /lacks the permission write:orgs\/0123456789abcdef\/buckets/,
+        );
+        assert.match(refusalHint(403, "permission read:instance is not allowed", "create token"), /cannot grant/);
+        assert.match(
+            refusalHint(401, "token is inactive", "read bucket"),
+            /unknown to this server, deleted or inactive/,
+        );
+        assert.match(refusalHint(404, "failed to find task: unauthorized", "read task 1"), /may not manage tasks/);
+        assert.strictEqual(refusalHint(404, "bucket not found", "read bucket 1"), "");
     });
 });

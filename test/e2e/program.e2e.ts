@@ -551,6 +551,21 @@ describe("end to end: the real Pulumi CLI and influxd 2.7.12", function () {
         await stack.destroy();
     });
 
+    it("a token lacking a permission fails the up naming that permission", async function () {
+        const readOnly = await server.createAuthorization(
+            [
+                { action: "read", resource: { type: "orgs", id: influx.orgId } },
+                { action: "read", resource: { type: "buckets", orgID: influx.orgId } },
+            ],
+            "e2e read-only",
+        );
+        const stack = await project.stack("readonly", externalConfig(proxy.url, "e2e", "readonly", readOnly.token));
+        const err = await failureOf(() => stack.up());
+        assert.match(err.message, new RegExp(`lacks the permission write:orgs/${influx.orgId}/buckets`));
+        assert.match(err.message, /operator or all-access token/);
+        await stack.destroy();
+    });
+
     it("a task offset in days is refused by the preview, naming the setting, before any request", async function () {
         const stack = await project.stack("offset", {
             ...externalConfig(proxy.url, "e2e", "offset", influx.token),
