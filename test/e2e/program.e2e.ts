@@ -541,6 +541,27 @@ describe("end to end: the real Pulumi CLI and influxd 2.7.12", function () {
         await stack.destroy();
     });
 
+    it("creates whose answers are lost to a reset connection are found, not duplicated", async function () {
+        await server.createBucket("reset");
+        const stack = await project.stack("reset", externalConfig(proxy.url, "e2e", "reset", influx.token));
+        for (const path of ["/api/v2/buckets", "/api/v2/tasks", "/api/v2/authorizations"]) {
+            proxy.loseNextAnswer("POST", path);
+        }
+        await stack.up();
+        assert.deepStrictEqual(proxy.toLose, [], "the three answers were lost");
+        const token = flagsmithTokenOf(await stack.outputs());
+        await assertAnalyticsSet(server, "reset", token);
+        const tokens = (await server.authorizations()).filter((a) =>
+            a.description?.includes("flagsmith-influxdb/reset"),
+        );
+        assert.deepStrictEqual(
+            tokens.map((a) => a.token === token),
+            [true],
+            "one token: the one whose answer was lost was deleted, not left behind",
+        );
+        await stack.destroy();
+    });
+
     it("a token the server does not know fails the up with what to do, not a bare 401", async function () {
         const stack = await project.stack("wrongtoken", externalConfig(proxy.url, "e2e", "default", "not-the-token"));
         const err = await failureOf(() => stack.up());

@@ -16,6 +16,13 @@ export interface RecordingProxy {
     readonly requests: readonly RecordedRequest[];
     /** Returns the requests recorded so far and starts a new record. */
     take(): RecordedRequest[];
+    /**
+     * The next request to `method path` reaches influxd and is applied, but its answer is lost: the proxy resets the
+     * client's connection instead of answering (as a restart or a broken port-forward does).
+     */
+    loseNextAnswer(method: string, path: string): void;
+    /** The answers still to be lost (`method path`). */
+    readonly toLose: readonly string[];
     close(): Promise<void>;
 }
 
@@ -23,7 +30,11 @@ export interface RecordingProxy {
 export async function startRecordingProxy(target: string): Promise<RecordingProxy> {
     const to = new URL(target);
     let requests: RecordedRequest[] = [];
+    const losing: string[] = [];
     const server = http.createServer((req, res) => {
+        const key = `${req.method} ${(req.url ?? "/").split("?")[0]}`;
+        const lose = losing.indexOf(key);
+        if (lose >= 0) losing.splice(lose, 1);
         const upstream = http.request(
             {
                 host: to.hostname,
@@ -38,6 +49,11 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
                     path: (req.url ?? "/").split("?")[0],
                     status: up.statusCode ?? 0,
                 });
+                if (lose >= 0) {
+                    up.resume();
+                    up.on("end", () => req.socket.destroy());
+                    return;
+                }
                 res.writeHead(up.statusCode ?? 502, up.headers);
                 up.pipe(res);
             },
@@ -66,6 +82,12 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
             const taken = requests;
             requests = [];
             return taken;
+        },
+        loseNextAnswer(method, path) {
+            losing.push(`${method} ${path}`);
+        },
+        get toLose() {
+            return [...losing];
         },
         close: async () => {
             for (const s of sockets) s.destroy();
