@@ -1,0 +1,127 @@
+// Both Helm charts rendered with `helm template` from exactly the values the program emits (under mocks), for the
+// Kubernetes defaults and the Kubernetes example stack: the manifests a cluster would receive wire InfluxDB's admin
+// Secret into its StatefulSet, and Flagsmith's API and task processor to the InfluxDB service, organization, bucket
+// and the token Secret the program made; the URLs the program exports point at services the charts really create.
+import * as assert from "assert";
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import YAML from "yaml";
+import { containerEnv, manifest, Manifest, renderChart } from "./harness/helm";
+import { resolveOutput, runProgram } from "./harness/mocks";
+import { mockToken, programMocks, TYPES } from "./harness/program-mocks";
+import { describeWithReference, referencePath } from "./harness/reference-data";
+
+const CHARTS = {
+    influxdb2: referencePath("charts/influxdb2-2.1.2"),
+    flagsmith: referencePath("charts/flagsmith-0.81.0"),
+};
+
+/** The example stack file's settings, without the project prefix. */
+function exampleConfig(file: string): Record<string, unknown> {
+    const config = (YAML.parse(fs.readFileSync(path.join(__dirname, "..", file), "utf8")) as { config: object }).config;
+    return Object.fromEntries(Object.entries(config).map(([k, v]) => [k.replace(/^flagsmith-influxdb:/, ""), v]));
+}
+
+const STACKS: [string, string, () => Record<string, unknown>][] = [
+    ["the Kubernetes defaults", "staging", () => ({ platform: "kubernetes" })],
+    ["Pulumi.k8s.example.yaml", "k8s", () => exampleConfig("Pulumi.k8s.example.yaml")],
+];
+
+describeWithReference("the charts rendered from the values the program emits", Object.values(CHARTS), () => {
+    for (const [title, stack, config] of STACKS) {
+        describe(title, function () {
+            this.timeout(120_000);
+            let flagsmithRelease: string;
+            let influx: Manifest[];
+            let flagsmith: Manifest[];
+            let outputs: Record<string, unknown>;
+            let secrets: Map<string, Record<string, string>>;
+            before(async function () {
+                const main = require("../index") as () => Promise<Record<string, unknown>>;
+                const r = await runProgram(main, { config: config(), mocks: programMocks(), stack });
+                const render = (chart: "influxdb2" | "flagsmith") => {
+                    const release = r.byType(TYPES.release).find((x) => x.inputs.chart === chart)!;
+                    const { name, namespace, values } = release.inputs;
+                    return renderChart(CHARTS[chart], String(name), String(namespace), values);
+                };
+                flagsmithRelease = String(
+                    r.byType(TYPES.release).find((x) => x.inputs.chart === "flagsmith")!.inputs.name,
+                );
+                influx = render("influxdb2");
+                flagsmith = render("flagsmith");
+                outputs = {};
+                for (const [k, v] of Object.entries(r.result))
+                    outputs[k] = (await resolveOutput(pulumi.output(v))).value;
+                secrets = new Map(
+                    r
+                        .byType(TYPES.secret)
+                        .map((s) => [
+                            (s.inputs.metadata as { name: string }).name,
+                            s.inputs.stringData as Record<string, string>,
+                        ]),
+                );
+            });
+
+            it("InfluxDB's StatefulSet sets up with the org, bucket and user, its password and token from the admin Secret", function () {
+                const sets = influx.filter((m) => m.kind === "StatefulSet");
+                assert.strictEqual(sets.length, 1);
+                const env = containerEnv(sets[0], "influxdb2");
+                assert.deepStrictEqual(
+                    [env.DOCKER_INFLUXDB_INIT_MODE, env.DOCKER_INFLUXDB_INIT_ORG, env.DOCKER_INFLUXDB_INIT_USERNAME],
+                    ["setup", outputs.influxdbOrg, outputs.influxdbUsername],
+                );
+                for (const [variable, output] of [
+                    ["DOCKER_INFLUXDB_INIT_PASSWORD", "influxdbAdminPassword"],
+                    ["DOCKER_INFLUXDB_INIT_ADMIN_TOKEN", "influxdbOperatorToken"],
+                ] as const) {
+                    const ref = env[variable] as { secret: string; key: string };
+                    assert.strictEqual(typeof ref, "object", `${variable} comes from a Secret`);
+                    assert.strictEqual(
+                        secrets.get(ref.secret)?.[ref.key],
+                        outputs[output],
+                        `${variable}: ${ref.secret}`,
+                    );
+                }
+            });
+
+            it("the InfluxDB URL Flagsmith gets names the service and port the chart creates", function () {
+                const url = new URL(String((outputs.flagsmithEnv as Record<string, string>).INFLUXDB_URL));
+                const [service, namespace] = url.hostname.split(".");
+                const svc = manifest(influx, "Service", service);
+                assert.strictEqual(svc.metadata.namespace ?? namespace, namespace);
+                const ports = (svc.spec as { ports: { port: number }[] }).ports.map((p) => p.port);
+                assert.ok(ports.includes(Number(url.port)), `${url.port} in ${ports.join()}`);
+            });
+
+            it("Flagsmith's API and task processor get the four variables, the token from the program's Secret", function () {
+                const env = outputs.flagsmithEnv as Record<string, string>;
+                // The chart's fullname is the release name (which contains the chart's name).
+                for (const [deployment, container] of [
+                    [`${flagsmithRelease}-api`, "flagsmith-api"],
+                    [`${flagsmithRelease}-task-processor`, "flagsmith-task-processor"],
+                ]) {
+                    const got = containerEnv(manifest(flagsmith, "Deployment", deployment), container);
+                    assert.deepStrictEqual(
+                        [got.INFLUXDB_URL, got.INFLUXDB_ORG, got.INFLUXDB_BUCKET],
+                        [env.INFLUXDB_URL, env.INFLUXDB_ORG, env.INFLUXDB_BUCKET],
+                        deployment,
+                    );
+                    const ref = got.INFLUXDB_TOKEN as { secret: string; key: string };
+                    assert.strictEqual(secrets.get(ref.secret)?.[ref.key], mockToken("analytics-flagsmith-token"));
+                }
+            });
+
+            it("the exported Flagsmith addresses point at services the chart creates", function () {
+                const api = new URL(String(outputs.flagsmithApiInternalUrl));
+                const apiSvc = manifest(flagsmith, "Service", api.hostname.split(".")[0]);
+                assert.ok(
+                    (apiSvc.spec as { ports: { port: number }[] }).ports.some((p) => p.port === Number(api.port)),
+                );
+                const [, svc, ports] = /svc\/(\S+) \d+:(\d+)$/.exec(String(outputs.flagsmithPortForward)) ?? [];
+                const frontend = manifest(flagsmith, "Service", svc);
+                assert.ok((frontend.spec as { ports: { port: number }[] }).ports.some((p) => p.port === Number(ports)));
+            });
+        });
+    }
+});
