@@ -308,6 +308,14 @@ function parseFlagsmith(
                 `platform: docker, not ${influxPlatform}; ${FLAGSMITH_WAYS_OUT}`,
         );
     }
+    if (platform === "kubernetes" && influxPlatform === "docker") {
+        // The Docker InfluxDB is reached by its network alias (http://influxdb:8086), a name no pod resolves.
+        problems.push(
+            "flagsmith.platform: Flagsmith on Kubernetes cannot reach an InfluxDB on the local Docker engine (its URL " +
+                "resolves only on the Docker network); run InfluxDB on Kubernetes too (pulumi config set platform " +
+                "kubernetes), or on a server the cluster reaches (platform: external with influxdb.url)",
+        );
+    }
     for (const [key, only] of Object.entries(FLAGSMITH_PLATFORM_ONLY)) {
         if (f[key] !== undefined && only.platform !== platform) {
             problems.push(

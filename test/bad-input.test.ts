@@ -353,6 +353,13 @@ const BAD_INPUT: readonly Row[] = [
         externalToken,
     ),
     cfg(
+        "flagsmith.platform (InfluxDB on Docker)",
+        '"kubernetes"',
+        () => ({ platform: "docker", flagsmith: { platform: "kubernetes" } }),
+        /flagsmith\.platform: Flagsmith on Kubernetes cannot reach an InfluxDB on the local Docker engine/,
+        /pulumi config set platform kubernetes\), or on a server the cluster reaches \(platform: external/,
+    ),
+    cfg(
         "flagsmith.image",
         '"flagsmith/flagsmith:latest"',
         () => ({ flagsmith: { image: "flagsmith/flagsmith:latest" } }),
