@@ -249,25 +249,54 @@ async function taskFindings(inputs: DoctorInputs, operator: Connection): Promise
     return findings;
 }
 
-function stackArgument(argv: readonly string[]): string[] {
-    const at = argv.indexOf("--stack");
-    if (at >= 0) {
-        if (!argv[at + 1]) throw new Error("--stack needs a stack name");
-        return ["--stack", argv[at + 1]];
+export const DOCTOR_USAGE = [
+    "usage: npm run doctor [-- --stack <name>]",
+    "",
+    "Checks against the live InfluxDB that Flagsmith's analytics flow: InfluxDB answers; Flagsmith's token exists, is",
+    "active, has exactly what Flagsmith needs and works; when Flagsmith last wrote to the raw bucket; that the tasks",
+    "wrote each finished window; that each task is active, with the cause of its last failed run.",
+    "It reads the stack's outputs with the Pulumi CLI (`pulumi stack output --show-secrets`): run it where `pulumi up`",
+    "runs, with the same backend and PULUMI_CONFIG_PASSPHRASE. Default: the selected stack.",
+    "Exit codes: 0 no problem, 1 a problem (each with what to do), 2 the check could not run.",
+].join("\n");
+
+/** The CLI's arguments: `--stack <name>`, or help; anything else is refused. */
+export function doctorArguments(argv: readonly string[]): { help: true } | { help: false; stack?: string } {
+    if (argv.includes("--help") || argv.includes("-h")) return { help: true };
+    const rest = [...argv];
+    let stack: string | undefined;
+    while (rest.length > 0) {
+        const arg = rest.shift()!;
+        if (arg !== "--stack") throw new Error(`unknown argument ${JSON.stringify(arg)}\n${DOCTOR_USAGE}`);
+        stack = rest.shift();
+        if (!stack || stack.startsWith("-")) throw new Error("--stack needs a stack name");
     }
-    return [];
+    return { help: false, stack };
+}
+
+function stackOutputs(stack: string | undefined): Record<string, unknown> {
+    try {
+        const json = execFileSync(
+            "pulumi",
+            ["stack", "output", "--json", "--show-secrets", ...(stack ? ["--stack", stack] : [])],
+            { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] },
+        );
+        return JSON.parse(json) as Record<string, unknown>;
+    } catch (e) {
+        if ((e as { code?: string }).code === "ENOENT") {
+            throw new Error("the Pulumi CLI (`pulumi`) is not on PATH: the doctor reads the stack's outputs with it");
+        }
+        throw new Error(`could not read the stack's outputs with \`pulumi stack output\`: ${(e as Error).message}`);
+    }
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-    if (argv.includes("--help")) {
-        console.log("usage: npm run doctor [-- --stack <name>]   (uses the selected stack by default)");
+    const args = doctorArguments(argv);
+    if (args.help) {
+        console.log(DOCTOR_USAGE);
         return 0;
     }
-    const json = execFileSync("pulumi", ["stack", "output", "--json", "--show-secrets", ...stackArgument(argv)], {
-        encoding: "utf8",
-        stdio: ["ignore", "pipe", "inherit"],
-    });
-    const { text, exitCode } = report(await diagnose(inputsFromOutputs(JSON.parse(json) as Record<string, unknown>)));
+    const { text, exitCode } = report(await diagnose(inputsFromOutputs(stackOutputs(args.stack))));
     console.log(text);
     return exitCode;
 }

@@ -27,8 +27,6 @@ import { settingError } from "./errors";
 export const DEFAULT_DOCKER_IMAGE = `influxdb:${DEFAULT_INFLUXDB_TAG}`;
 /** Port InfluxDB listens on inside the container and inside the network. */
 export const INFLUXDB_CONTAINER_PORT = 8086;
-/** DNS alias of the container on its network: Flagsmith reaches it at `http://influxdb:8086`. */
-export const INFLUXDB_NETWORK_ALIAS = "influxdb";
 
 /** First-boot fields reach the image as `DOCKER_INFLUXDB_INIT_*` variables. */
 export interface DockerInfluxDBArgs extends FirstBootArgs {
@@ -57,7 +55,7 @@ export class DockerInfluxDB extends pulumi.ComponentResource implements InfluxCo
     /** The data volume: deleting it deletes everything in the server (deleting the container alone does not). */
     public readonly server: docker.Volume;
     public readonly readiness: pulumi.Resource[];
-    /** The network Flagsmith's containers must join to reach `http://influxdb:8086`. */
+    /** The network Flagsmith's containers must join to reach `http://influxdb-<stack>:8086`. */
     public readonly networkName: pulumi.Output<string>;
     /** Name of the container. */
     public readonly containerName: pulumi.Output<string>;
@@ -121,7 +119,9 @@ export class DockerInfluxDB extends pulumi.ComponentResource implements InfluxCo
                     { volumeName: data.name, containerPath: "/var/lib/influxdb2" },
                     { volumeName: config.name, containerPath: "/etc/influxdb2" },
                 ],
-                networksAdvanced: [{ name: networkName, aliases: [INFLUXDB_NETWORK_ALIAS] }],
+                // Its DNS name on the network is the stack-scoped container name (`influxdb-<stack>`), so two stacks
+                // sharing one network (influxdb.network) each reach their own InfluxDB.
+                networksAdvanced: [{ name: networkName, aliases: [base] }],
                 // curl is in both official variants (influxdb:2.7 on Debian, influxdb:2.7-alpine). During first-boot
                 // setup the entrypoint runs a temporary server on port 9999, so /health on 8086 answers only once the
                 // setup is done and the real server is up: "healthy" means ready for the API.
@@ -144,7 +144,7 @@ export class DockerInfluxDB extends pulumi.ComponentResource implements InfluxCo
         this.readiness = [this.container];
         this.networkName = networkName;
         this.containerName = this.container.name;
-        this.internalUrl = pulumi.output(`http://${INFLUXDB_NETWORK_ALIAS}:${INFLUXDB_CONTAINER_PORT}`);
+        this.internalUrl = pulumi.output(`http://${base}:${INFLUXDB_CONTAINER_PORT}`);
         this.managementUrl = pulumi.interpolate`http://${args.host ?? "localhost"}:${port}`;
         this.org = pulumi.output(org);
         this.initialBucket = pulumi.output(bucket);

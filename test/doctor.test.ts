@@ -1,6 +1,6 @@
 // The doctor's pure parts (components/doctor.ts); its checks against a live server are in test/e2e/program.e2e.ts.
 import * as assert from "assert";
-import { downsamplingBehind, inputsFromOutputs, report } from "../components/doctor";
+import { doctorArguments, downsamplingBehind, inputsFromOutputs, report } from "../components/doctor";
 
 describe("doctor", () => {
     const outputs = {
@@ -54,5 +54,15 @@ describe("doctor", () => {
             text: 'ok    InfluxDB: reachable\nFAIL  task "x": inactive\n      fix: pulumi up --refresh\n1 problem(s) found',
             exitCode: 1,
         });
+    });
+});
+
+describe("doctor's command line", () => {
+    it("takes --stack <name> or help, and refuses anything else before reading the stack", () => {
+        assert.deepStrictEqual(doctorArguments([]), { help: false, stack: undefined });
+        assert.deepStrictEqual(doctorArguments(["--stack", "prod"]), { help: false, stack: "prod" });
+        assert.deepStrictEqual(doctorArguments(["-h"]), { help: true });
+        assert.throws(() => doctorArguments(["--bogus"]), /unknown argument "--bogus"\nusage: npm run doctor/);
+        assert.throws(() => doctorArguments(["--stack"]), /--stack needs a stack name/);
     });
 });

@@ -220,7 +220,7 @@ describe("InfluxDB components", () => {
             ]);
             const out = await resolveOutputs(configured.result);
             assert.strictEqual(out.managementUrl.value, "http://docker.lan:18086");
-            assert.strictEqual(out.internalUrl.value, "http://influxdb:8086", "inside the network: the container port");
+            assert.strictEqual(out.internalUrl.value, "http://influxdb-test:8086", "inside the network: the container port");
         });
 
         it("keeps data and config on named volumes", async () => {
@@ -246,19 +246,19 @@ describe("InfluxDB components", () => {
             assert.strictEqual(slow.inputs.waitTimeout, 300);
         });
 
-        it("joins a stack-scoped user network as `influxdb`, or a network passed in", async () => {
+        it("joins a stack-scoped user network as `influxdb-<stack>`, or a network passed in", async () => {
             const run = await runSettings({ platform: "docker" });
             const network = run.one(NETWORK);
             assert.strictEqual(network.inputs.name, "influxdb-test-network");
             assert.deepStrictEqual(run.one(CONTAINER).inputs.networksAdvanced, [
-                { name: "influxdb-test-network", aliases: ["influxdb"] },
+                { name: "influxdb-test-network", aliases: ["influxdb-test"] },
             ]);
             assert.strictEqual((await resolveOutputs(run.result)).networkName.value, "influxdb-test-network");
 
             const shared = await runSettings({ platform: "docker", network: "flagsmith-shared" });
             assert.strictEqual(shared.byType(NETWORK).length, 0, "no network created");
             assert.deepStrictEqual(shared.one(CONTAINER).inputs.networksAdvanced, [
-                { name: "flagsmith-shared", aliases: ["influxdb"] },
+                { name: "flagsmith-shared", aliases: ["influxdb-test"] },
             ]);
         });
 
@@ -305,7 +305,7 @@ describe("InfluxDB components", () => {
             assert.strictEqual(connectionOut.server, (run.result as DockerInfluxDB).server);
             assert.deepStrictEqual(connectionOut.readiness, [(run.result as DockerInfluxDB).container]);
             await assertConnection(connectionOut, {
-                internalUrl: "http://influxdb:8086",
+                internalUrl: "http://influxdb-test:8086",
                 managementUrl: "http://localhost:8086",
                 org: "influxdata",
                 orgId: ORG_ID,
@@ -342,7 +342,7 @@ describe("InfluxDB components", () => {
             const out = await resolveOutputs(run.result);
             assert.strictEqual(out.orgId.known, false);
             assert.strictEqual(out.adminToken.secret, true);
-            assert.strictEqual(out.internalUrl.value, "http://influxdb:8086");
+            assert.strictEqual(out.internalUrl.value, "http://influxdb-test:8086");
         });
     });
 

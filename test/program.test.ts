@@ -115,7 +115,7 @@ describe("the program (index.ts) under mocks", function () {
                         .join(", ")}`,
                 );
                 const env = envOf(c);
-                assert.strictEqual(env.INFLUXDB_URL, "http://influxdb:8086");
+                assert.strictEqual(env.INFLUXDB_URL, "http://influxdb-dev:8086");
                 assert.strictEqual(env.INFLUXDB_TOKEN, TOKEN);
                 assert.strictEqual(env.INFLUXDB_ORG, "influxdata");
                 assert.strictEqual(env.INFLUXDB_BUCKET, "default");
@@ -249,7 +249,7 @@ describe("the program (index.ts) under mocks", function () {
             const env = envOf(r.byType(TYPES.container).find((x) => x.name === name)!);
             assert.strictEqual(env.PREVENT_SIGNUP, "true", name);
             assert.strictEqual(env.EMAIL_PORT, "587", name);
-            assert.strictEqual(env.INFLUXDB_URL, "http://influxdb:8086", name);
+            assert.strictEqual(env.INFLUXDB_URL, "http://influxdb-test:8086", name);
         }
         // InfluxDB keeps its own default.
         const influx = r.byType(TYPES.container).find((x) => x.name === "influxdb")!;

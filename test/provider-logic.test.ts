@@ -31,6 +31,7 @@ describe("bucket check", () => {
             retentionSeconds: 0,
             description: "",
             adopt: false,
+            keepRetentionOnAdopt: false,
         });
     });
     const bad: [string, Record<string, unknown>, string, RegExp][] = [
