@@ -220,7 +220,11 @@ describe("InfluxDB components", () => {
             ]);
             const out = await resolveOutputs(configured.result);
             assert.strictEqual(out.managementUrl.value, "http://docker.lan:18086");
-            assert.strictEqual(out.internalUrl.value, "http://influxdb-test:8086", "inside the network: the container port");
+            assert.strictEqual(
+                out.internalUrl.value,
+                "http://influxdb-test:8086",
+                "inside the network: the container port",
+            );
         });
 
         it("keeps data and config on named volumes", async () => {
