@@ -587,6 +587,29 @@ describe("end to end: the real Pulumi CLI and influxd 2.7.12", function () {
         await stack.destroy();
     });
 
+    it("a token that may not manage tasks is told so at once, and the next up with a good token converges", async function () {
+        await server.createBucket("notasks");
+        const stack = await project.stack("notasks", externalConfig(proxy.url, "e2e", "notasks", influx.token));
+        await stack.up();
+        const noTasks = await server.createAuthorization(
+            [
+                { action: "read", resource: { type: "orgs", id: influx.orgId } },
+                ...(["read", "write"] as const).flatMap((action) =>
+                    ["buckets", "authorizations"].map((type) => ({ action, resource: { type, orgID: influx.orgId } })),
+                ),
+            ],
+            "e2e no tasks",
+        );
+        // InfluxDB answers the task updates with 500 "unauthorized": not retried, and said in the token's terms.
+        await stack.stack.setConfig("influxdbToken", { value: noTasks.token, secret: true });
+        const err = await failureOf(() => stack.up());
+        assert.match(err.message, /HTTP 500 internal error: .*unauthorized\. The token may not manage tasks/);
+        await stack.stack.setConfig("influxdbToken", { value: influx.token, secret: true });
+        await stack.up();
+        await assertAnalyticsSet(server, "notasks", flagsmithTokenOf(await stack.outputs()));
+        await stack.destroy();
+    });
+
     it("a task offset in days is refused by the preview, naming the setting, before any request", async function () {
         const stack = await project.stack("offset", {
             ...externalConfig(proxy.url, "e2e", "offset", influx.token),
