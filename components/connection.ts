@@ -1,5 +1,6 @@
 import { isIP } from "net";
 import * as pulumi from "@pulumi/pulumi";
+import YAML from "yaml";
 import { settingError } from "./errors";
 
 /**
@@ -225,4 +226,34 @@ export function stackScopedName(base: string, options: { dns?: boolean; max?: nu
             .replace(/^-+|-+$/g, "");
     }
     return options.max ? name.substring(0, options.max).replace(/-+$/, "") : name;
+}
+
+/**
+ * Why a name cannot go into a Helm chart's environment as written, or undefined. The influxdb2 chart (2.1.2,
+ * templates/statefulset.yaml) and the Flagsmith chart (0.81.0, templates/_helpers.tpl) write the organization,
+ * bucket and user unquoted (`value: {{ ... }}`), and Kubernetes reads manifests as YAML 1.1 (sigs.k8s.io/yaml): a
+ * name such as `2024`, `yes`, `null` or `a: b` becomes a number, a boolean, null or a map, and the install fails.
+ */
+export function yamlTextProblem(value: string): string | undefined {
+    let read: unknown;
+    let invalid = false;
+    try {
+        read = (YAML.parse(`value: ${value}`, { version: "1.1" }) as { value?: unknown } | null)?.value;
+    } catch {
+        invalid = true;
+    }
+    if (!invalid && read === value) return undefined;
+    const as = invalid
+        ? "invalid YAML"
+        : read === null
+          ? "null"
+          : Array.isArray(read)
+            ? "a list"
+            : typeof read === "object"
+              ? "a map"
+              : `a ${typeof read}`;
+    return (
+        `${JSON.stringify(value)} reaches the Helm chart's environment unquoted and Kubernetes would read it as ${as}, ` +
+        "failing the install: choose a name YAML reads as text (letters first, no ': ' or ' #')"
+    );
 }

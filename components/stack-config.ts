@@ -2,7 +2,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AnalyticsRetention, DEFAULT_RETENTION, TaskOverride, TaskSettings } from "./analytics";
 import { bucketNameProblem } from "../dynamic-providers/bucket";
-import { booleanSettingProblem, checkBindAddress, checkPort, parseRetention, shellWord } from "./connection";
+import {
+    booleanSettingProblem,
+    checkBindAddress,
+    checkPort,
+    parseRetention,
+    shellWord,
+    yamlTextProblem,
+} from "./connection";
 import { DownsamplingTask } from "./downsampling";
 import { validateChartValues } from "./chart-values";
 import { DEFAULT_API_PORT, DEFAULT_FLAGSMITH_IMAGE, extraEnvNameProblem, pinnedImageProblem } from "./flagsmith-docker";
@@ -168,6 +175,34 @@ function parseRetentions(raw: unknown, problems: string[], set: Record<string, n
         );
     }
     return out as unknown as AnalyticsRetention;
+}
+
+/** The names a chart writes into an environment unquoted must read as text (see yamlTextProblem). */
+function chartTextProblems(
+    config: pulumi.Config,
+    influxPlatform: string,
+    flagsmith: FlagsmithSettings | undefined,
+    bucket: string,
+): string[] {
+    const influxdb = config.getObject<Record<string, unknown>>("influxdb") ?? {};
+    const names: [string, unknown][] = [];
+    if (influxPlatform === "kubernetes") {
+        names.push(
+            ["influxdb.org", influxdb.org],
+            ["influxdb.bucket", influxdb.bucket],
+            ["influxdb.username", influxdb.username],
+        );
+    }
+    if (flagsmith?.platform === "kubernetes") {
+        names.push(["influxdb.org", influxdb.org], ["bucket", bucket]);
+    }
+    const seen = new Set<string>();
+    return names.flatMap(([key, value]) => {
+        if (typeof value !== "string" || seen.has(key)) return [];
+        seen.add(key);
+        const problem = yamlTextProblem(value);
+        return problem ? [`${key}: ${problem}`] : [];
+    });
 }
 
 function parseTasks(raw: unknown, problems: string[]): TaskSettings {
@@ -435,6 +470,7 @@ export function readStackSettings(config: pulumi.Config = new pulumi.Config(CONF
     );
     if (influx !== undefined) {
         pushProblem(problems, portConflictProblem(influx, flagsmith));
+        problems.push(...chartTextProblems(config, influx.platform, flagsmith, bucket));
     }
     if (problems.length > 0 || influx === undefined) {
         throw new StackConfigError(problems);

@@ -359,6 +359,35 @@ const BAD_INPUT: readonly Row[] = [
         /flagsmith\.platform: Flagsmith on Kubernetes cannot reach an InfluxDB on the local Docker engine/,
         /pulumi config set platform kubernetes\), or on a server the cluster reaches \(platform: external/,
     ),
+    // Both charts write these unquoted into env values, and Kubernetes reads YAML 1.1 (test/chart-render.test.ts).
+    cfg(
+        "influxdb.org (Kubernetes)",
+        '"2024"',
+        () => ({ platform: "kubernetes", influxdb: { org: "2024" } }),
+        /influxdb\.org: "2024" reaches the Helm chart's environment unquoted and Kubernetes would read it as a number/,
+        /choose a name YAML reads as text/,
+    ),
+    cfg(
+        "bucket (Flagsmith on Kubernetes)",
+        '"yes"',
+        () => ({ platform: "kubernetes", bucket: "yes" }),
+        /bucket: "yes" reaches the Helm chart's environment unquoted and Kubernetes would read it as a boolean/,
+        /choose a name YAML reads as text/,
+    ),
+    cfg(
+        "influxdb.username (Kubernetes)",
+        '"null"',
+        () => ({ platform: "kubernetes", influxdb: { username: "null" } }),
+        /influxdb\.username: "null" .* would read it as null/,
+        /choose a name YAML reads as text/,
+    ),
+    cfg(
+        "influxdb.org (not YAML text on Kubernetes)",
+        '"a: b"',
+        () => ({ platform: "kubernetes", influxdb: { org: "a: b" } }),
+        /influxdb\.org: "a: b" .* would read it as invalid YAML/,
+        /no ': ' or ' #'/,
+    ),
     cfg(
         "flagsmith.image",
         '"flagsmith/flagsmith:latest"',

@@ -11,6 +11,7 @@ import { containerEnv, manifest, Manifest, renderChart } from "./harness/helm";
 import { resolveOutput, runProgram } from "./harness/mocks";
 import { mockToken, programMocks, TYPES } from "./harness/program-mocks";
 import { describeWithReference, referencePath } from "./harness/reference-data";
+import { yamlTextProblem } from "../components/connection";
 
 const CHARTS = {
     influxdb2: referencePath("charts/influxdb2-2.1.2"),
@@ -27,6 +28,49 @@ const STACKS: [string, string, () => Record<string, unknown>][] = [
     ["the Kubernetes defaults", "staging", () => ({ platform: "kubernetes" })],
     ["Pulumi.k8s.example.yaml", "k8s", () => exampleConfig("Pulumi.k8s.example.yaml")],
 ];
+
+describeWithReference(
+    "why names that YAML reads as other than text are refused on Kubernetes",
+    Object.values(CHARTS),
+    () => {
+        it("both charts write the organization unquoted: 2024 reaches the env as a number (yamlTextProblem)", async function () {
+            this.timeout(120_000);
+            const main = require("../index") as () => Promise<Record<string, unknown>>;
+            const r = await runProgram(main, {
+                config: { platform: "kubernetes" },
+                mocks: programMocks(),
+                stack: "yaml",
+            });
+            const values = (chart: string) => r.byType(TYPES.release).find((x) => x.inputs.chart === chart)!.inputs;
+            const influxRelease = values("influxdb2");
+            const influxValues = influxRelease.values as { adminUser: Record<string, unknown> };
+            const influx = renderChart(CHARTS.influxdb2, String(influxRelease.name), String(influxRelease.namespace), {
+                ...influxValues,
+                adminUser: { ...influxValues.adminUser, organization: "2024" },
+            });
+            const set = influx.find((m) => m.kind === "StatefulSet")!;
+            const env = (
+                set.spec as { template: { spec: { containers: { env: { name: string; value: unknown }[] }[] } } }
+            ).template.spec.containers[0].env;
+            assert.strictEqual(env.find((e) => e.name === "DOCKER_INFLUXDB_INIT_ORG")?.value, 2024);
+            const flagsmithRelease = values("flagsmith");
+            const flagsmithValues = flagsmithRelease.values as { influxdbExternal: Record<string, unknown> };
+            const flagsmith = renderChart(
+                CHARTS.flagsmith,
+                String(flagsmithRelease.name),
+                String(flagsmithRelease.namespace),
+                { ...flagsmithValues, influxdbExternal: { ...flagsmithValues.influxdbExternal, organization: "2024" } },
+            );
+            const api = manifest(flagsmith, "Deployment", `${String(flagsmithRelease.name)}-api`);
+            const apiEnv = (
+                api.spec as { template: { spec: { containers: { env: { name: string; value: unknown }[] }[] } } }
+            ).template.spec.containers[0].env;
+            assert.strictEqual(apiEnv.find((e) => e.name === "INFLUXDB_ORG")?.value, 2024);
+            assert.match(yamlTextProblem("2024") ?? "", /as a number/);
+            assert.strictEqual(yamlTextProblem("flagsmith-2024"), undefined);
+        });
+    },
+);
 
 describeWithReference("the charts rendered from the values the program emits", Object.values(CHARTS), () => {
     for (const [title, stack, config] of STACKS) {

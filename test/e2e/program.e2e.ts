@@ -7,6 +7,7 @@
 import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
+import { RESOURCE_TYPES } from "../../dynamic-providers/authorization";
 import { E2EProject, E2EStack, failureOf, makeProject } from "./engine";
 import { Influxd, startInfluxd } from "./influxd";
 import { RecordingProxy, startRecordingProxy } from "./recording-proxy";
@@ -492,17 +493,7 @@ describe("end to end: the real Pulumi CLI and influxd 2.7.12", function () {
         // What the UI's "All Access API Token" grants: the org owner's permissions (influxdata/influxdb v2.7.12,
         // authz.go `OwnerPermissions`: orgs by ID, every other type but instance in the org) and the user itself.
         const me = await server.json<{ id: string }>("GET", "/api/v2/me");
-        const types = ["authorizations", "buckets", "dashboards", "sources", "tasks", "telegrafs", "users", "variables"]
-            .concat([
-                "scrapers",
-                "secrets",
-                "labels",
-                "views",
-                "documents",
-                "notificationRules",
-                "notificationEndpoints",
-            ])
-            .concat(["checks", "dbrp", "notebooks", "annotations", "remotes", "replications"]);
+        const types = RESOURCE_TYPES.filter((t) => t !== "orgs" && t !== "instance");
         const resources = [
             ...types.map((type) => ({ type, orgID: influx.orgId })),
             { type: "orgs", id: influx.orgId },

@@ -48,15 +48,20 @@ step() { # step LOG DESCRIPTION COMMAND...: runs one step, its output appended t
     fi
 }
 
-build_pulumi() {
-    local dir="$cache/pulumi-v$pulumi_version"
+begin_build() { # begin_build DIR WHAT: fails (1) when DIR holds a finished build, else prepares DIR and its log
+    local dir="$1" what="$2"
     if [ -f "$dir/.complete" ]; then
-        echo "pulumi v$pulumi_version: already built in $dir"
-        return
+        echo "$what: already built in $dir"
+        return 1
     fi
     mkdir -p "$dir/bin" "$dir/src"
+    echo "== $(date -u +%FT%TZ) building $what" >>"$dir/build.log"
+}
+
+build_pulumi() {
+    local dir="$cache/pulumi-v$pulumi_version"
+    begin_build "$dir" "pulumi v$pulumi_version" || return 0
     local log="$dir/build.log"
-    echo "== $(date -u +%FT%TZ) building pulumi v$pulumi_version" >>"$log"
     # `go install pkg/v3/cmd/pulumi@v` is refused (pkg/go.mod has replace directives, neither of which is needed to
     # compile), so the CLI is built from a throwaway module that requires pkg/v3 and sdk/v3 at the same version.
     throwaway_module "$dir/src" flagsmith-influxdb/tools/pulumi 1.26 github.com/pulumi/pulumi/pkg/v3/cmd/pulumi \
@@ -74,13 +79,8 @@ build_pulumi() {
 
 build_influxd() {
     local dir="$cache/influxd-v$INFLUXD_VERSION"
-    if [ -f "$dir/.complete" ]; then
-        echo "influxd v$INFLUXD_VERSION: already built in $dir"
-        return
-    fi
-    mkdir -p "$dir/bin" "$dir/src"
+    begin_build "$dir" "influxd v$INFLUXD_VERSION" || return 0
     local log="$dir/build.log"
-    echo "== $(date -u +%FT%TZ) building influxd v$INFLUXD_VERSION" >>"$log"
     # libflux (Rust) is built by the pkg-config wrapper when cgo asks for `flux`; it copies the read-only module into
     # $GOCACHE/pkgconfig and runs cargo there, so the Go build cache of this folder keeps it between runs.
     export GOCACHE="$dir/go-build"
