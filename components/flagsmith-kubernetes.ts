@@ -273,10 +273,31 @@ export function assertExternalDatabase(db: FlagsmithExternalDatabase): void {
     }
 }
 
-/** Chart values for the database: the dev Postgres with `devPassword`, or the external database (secrets wrapped). */
+/**
+ * The URL of an external database given by parts, each part percent-encoded: the Flagsmith chart (0.81.0,
+ * templates/_helpers.tpl `flagsmith.api.realDatabaseUrl`) joins the parts with printf and no encoding, so a password
+ * such as `p@ss/w:rd#1` would break the URL and the migrations. `type` is the scheme (`postgres`).
+ */
+export function externalDatabaseUrl(parts: {
+    type: string;
+    host: string;
+    port: number;
+    database: string;
+    username: string;
+    password: string;
+}): string {
+    const e = encodeURIComponent;
+    return `${parts.type}://${e(parts.username)}:${e(parts.password)}@${parts.host}:${parts.port}/${e(parts.database)}`;
+}
+
+/**
+ * Chart values for the database: the dev Postgres with `devPassword`, or the external database: its `url` (a secret),
+ * or, given by parts, the Secret `urlSecret` that holds the URL built by externalDatabaseUrl.
+ */
 export function databaseValues(
     db: FlagsmithExternalDatabase | undefined,
     devPassword?: pulumi.Input<string>,
+    urlSecret?: { readonly name: string; readonly key: string },
 ): Record<string, unknown> {
     if (db === undefined) {
         if (devPassword === undefined) {
@@ -285,18 +306,13 @@ export function databaseValues(
         return { devPostgresql: { enabled: true, auth: { postgresPassword: pulumi.secret(devPassword) } } };
     }
     assertExternalDatabase(db);
+    if (db.url === undefined && urlSecret === undefined) {
+        throw new Error("databaseValues: an external database given by parts needs the Secret that holds its URL");
+    }
     const external: Record<string, unknown> =
         db.url !== undefined
             ? { enabled: true, url: pulumi.secret(db.url) }
-            : {
-                  enabled: true,
-                  type: db.type ?? "postgres",
-                  host: db.host,
-                  port: db.port ?? 5432,
-                  database: db.database,
-                  username: db.username,
-                  password: pulumi.secret(db.password as pulumi.Input<string>),
-              };
+            : { enabled: true, urlFromExistingSecret: { enabled: true, ...urlSecret } };
     return { devPostgresql: { enabled: false }, databaseExternal: external };
 }
 
@@ -400,6 +416,34 @@ export class KubernetesFlagsmith extends pulumi.ComponentResource {
             child,
         );
 
+        // An external database given by parts: its URL, encoded, in a Secret the chart reads by reference.
+        const db = args.databaseExternal;
+        const urlSecret =
+            db !== undefined && db.url === undefined ? { name: `${releaseName}-database-url`, key: "url" } : undefined;
+        let urlSecretResource: k8s.core.v1.Secret | undefined;
+        if (db !== undefined && urlSecret !== undefined) {
+            const url = pulumi
+                .all([db.type ?? "postgres", db.host, db.port ?? 5432, db.database, db.username, db.password])
+                .apply(([type, host, port, database, username, password]) =>
+                    externalDatabaseUrl({
+                        type: String(type),
+                        host: String(host),
+                        port: Number(port),
+                        database: String(database),
+                        username: String(username),
+                        password: String(password),
+                    }),
+                );
+            urlSecretResource = new k8s.core.v1.Secret(
+                `${name}-database-url`,
+                {
+                    metadata: { name: urlSecret.name, namespace },
+                    type: "Opaque",
+                    stringData: { [urlSecret.key]: pulumi.secret(url) },
+                },
+                child,
+            );
+        }
         const devPassword =
             args.databaseExternal === undefined
                 ? new random.RandomPassword(`${name}-postgres-password`, { length: 32, special: false }, child).result
@@ -424,7 +468,7 @@ export class KubernetesFlagsmith extends pulumi.ComponentResource {
                 secretKeyFromExistingSecret: { enabled: true, name: secretKeySecretName, key: secretKeyKey },
                 podAnnotations,
             },
-            ...databaseValues(args.databaseExternal, devPassword),
+            ...databaseValues(args.databaseExternal, devPassword, urlSecret),
         };
         // Chart 0.81.0 removed its in-chart InfluxDB (no `influxdb2` key any more), so there is nothing to disable.
         const values = mergeValues(extraValues, managed);
@@ -443,7 +487,10 @@ export class KubernetesFlagsmith extends pulumi.ComponentResource {
                 timeout,
                 skipAwait: false,
             },
-            { parent: this, dependsOn: [tokenSecret, secretKeySecret] },
+            {
+                parent: this,
+                dependsOn: [tokenSecret, secretKeySecret, ...(urlSecretResource ? [urlSecretResource] : [])],
+            },
         );
 
         const apiPort = servicePort(values, "api");

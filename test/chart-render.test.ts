@@ -24,9 +24,19 @@ function exampleConfig(file: string): Record<string, unknown> {
     return Object.fromEntries(Object.entries(config).map(([k, v]) => [k.replace(/^flagsmith-influxdb:/, ""), v]));
 }
 
-const STACKS: [string, string, () => Record<string, unknown>][] = [
+const DB_PASSWORD = "p@ss/w:rd#1";
+const STACKS: [string, string, () => Record<string, unknown>, Record<string, string>?][] = [
     ["the Kubernetes defaults", "staging", () => ({ platform: "kubernetes" })],
     ["Pulumi.k8s.example.yaml", "k8s", () => exampleConfig("Pulumi.k8s.example.yaml")],
+    [
+        "an external database given by parts, with a password full of URL delimiters",
+        "extdb",
+        () => ({
+            platform: "kubernetes",
+            flagsmith: { database: { host: "db.internal", database: "flagsmith", username: "fs" } },
+        }),
+        { flagsmithDatabasePassword: DB_PASSWORD },
+    ],
 ];
 
 describeWithReference(
@@ -73,7 +83,7 @@ describeWithReference(
 );
 
 describeWithReference("the charts rendered from the values the program emits", Object.values(CHARTS), () => {
-    for (const [title, stack, config] of STACKS) {
+    for (const [title, stack, config, secretConfig] of STACKS) {
         describe(title, function () {
             this.timeout(120_000);
             let flagsmithRelease: string;
@@ -83,7 +93,7 @@ describeWithReference("the charts rendered from the values the program emits", O
             let secrets: Map<string, Record<string, string>>;
             before(async function () {
                 const main = require("../index") as () => Promise<Record<string, unknown>>;
-                const r = await runProgram(main, { config: config(), mocks: programMocks(), stack });
+                const r = await runProgram(main, { config: config(), secretConfig, mocks: programMocks(), stack });
                 const render = (chart: "influxdb2" | "flagsmith") => {
                     const release = r.byType(TYPES.release).find((x) => x.inputs.chart === chart)!;
                     const { name, namespace, values } = release.inputs;
@@ -153,6 +163,20 @@ describeWithReference("the charts rendered from the values the program emits", O
                     );
                     const ref = got.INFLUXDB_TOKEN as { secret: string; key: string };
                     assert.strictEqual(secrets.get(ref.secret)?.[ref.key], mockToken("analytics-flagsmith-token"));
+                }
+            });
+
+            it("Flagsmith's database URL reaches the API from a Secret, whole whatever the password", function () {
+                const api = containerEnv(manifest(flagsmith, "Deployment", `${flagsmithRelease}-api`), "flagsmith-api");
+                const ref = api.DATABASE_URL as { secret: string; key: string };
+                assert.strictEqual(typeof ref, "object", "DATABASE_URL comes from a Secret");
+                if (secretConfig) {
+                    // By parts: the program's Secret, with each part percent-encoded.
+                    const url = new URL(String(secrets.get(ref.secret)?.[ref.key]));
+                    assert.deepStrictEqual(
+                        [url.hostname, url.port, decodeURIComponent(url.username), decodeURIComponent(url.password)],
+                        ["db.internal", "5432", "fs", DB_PASSWORD],
+                    );
                 }
             });
 

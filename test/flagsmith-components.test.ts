@@ -452,25 +452,29 @@ describe("KubernetesFlagsmith", () => {
         assert.deepStrictEqual(run.plaintextOccurrences("url-pass-91"), []);
         assert.strictEqual(run.byName("fs-postgres-password").length, 0, "no dev password generated");
 
+        // By parts, any password works: the chart would join them unencoded, so the program builds the encoded URL
+        // into a Secret of its own and the chart reads it by reference.
         run = await runK8s({
             databaseExternal: {
                 host: "db.example.com",
                 database: "flagsmith",
                 username: "fs",
-                password: "part-pass-42",
+                password: "p@ss/w:rd#1",
             },
         });
         v = values(run);
+        const secret = run.byName("fs-database-url")[0];
+        const name = (secret.inputs.metadata as { name: string }).name;
         assert.deepStrictEqual(v.databaseExternal, {
             enabled: true,
-            type: "postgres",
-            host: "db.example.com",
-            port: 5432,
-            database: "flagsmith",
-            username: "fs",
-            password: "part-pass-42",
+            urlFromExistingSecret: { enabled: true, name, key: "url" },
         });
-        assert.deepStrictEqual(run.plaintextOccurrences("part-pass-42"), []);
+        const built = new URL((secret.inputs.stringData as Record<string, string>).url);
+        assert.strictEqual(built.href, "postgres://fs:p%40ss%2Fw%3Ard%231@db.example.com:5432/flagsmith");
+        assert.strictEqual(decodeURIComponent(built.password), "p@ss/w:rd#1");
+        assert.ok(secret.secretInputs.some((p) => p.startsWith("stringData")));
+        assert.deepStrictEqual(run.plaintextOccurrences("p@ss/w:rd#1"), []);
+        assert.deepStrictEqual(run.plaintextOccurrences(built.href), []);
 
         await assert.rejects(runK8s({ databaseExternal: { host: "db" } }), /needs database, username, password/);
         await assert.rejects(

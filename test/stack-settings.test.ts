@@ -152,10 +152,16 @@ describe("stack settings: flagsmithDatabasePassword", function () {
             mocks: programMocks(),
         });
         const release = r.byType(TYPES.release).find((x) => x.inputs.chart === "flagsmith")!;
-        const values = release.inputs.values as { databaseExternal: Record<string, unknown> };
-        assert.strictEqual(values.databaseExternal.password, "db-password-7Hq");
-        assert.strictEqual(values.databaseExternal.host, "db.internal");
-        assert.ok(release.secretInputs.some((p) => p.startsWith("values")));
+        const values = release.inputs.values as { databaseExternal: { urlFromExistingSecret: { name: string } } };
+        const secret = r
+            .byType(TYPES.secret)
+            .find(
+                (s) =>
+                    (s.inputs.metadata as { name: string }).name === values.databaseExternal.urlFromExistingSecret.name,
+            )!;
+        const url = new URL((secret.inputs.stringData as Record<string, string>).url);
+        assert.deepStrictEqual([url.hostname, decodeURIComponent(url.password)], ["db.internal", "db-password-7Hq"]);
+        assert.ok(secret.secretInputs.some((p) => p.startsWith("stringData")));
         assert.deepStrictEqual(r.plaintextOccurrences("db-password-7Hq"), []);
     });
 
