@@ -471,7 +471,11 @@ export class KubernetesFlagsmith extends pulumi.ComponentResource {
             ...databaseValues(args.databaseExternal, devPassword, urlSecret),
         };
         // Chart 0.81.0 removed its in-chart InfluxDB (no `influxdb2` key any more), so there is nothing to disable.
-        const values = mergeValues(extraValues, managed);
+        // Chart 0.81.0 enables the SSE service's HorizontalPodAutoscaler (hpa.sse.enabled: true) although the SSE
+        // service is off (sse.enabled: false), leaving an HPA whose target does not exist: it follows sse.enabled
+        // unless extraValues set it.
+        const sse = (extraValues as { sse?: { enabled?: unknown } }).sse?.enabled === true;
+        const values = mergeValues(mergeValues({ hpa: { sse: { enabled: sse } } }, extraValues), managed);
         validateChartValues(values, valuesFile, validationOptions);
         this.values = values;
 

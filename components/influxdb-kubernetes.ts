@@ -277,6 +277,9 @@ export class KubernetesInfluxDB extends pulumi.ComponentResource implements Infl
                 tolerations: args.tolerations,
                 affinity: args.affinity,
                 service: { port: INFLUXDB_SERVICE_PORT },
+                // The chart's PodDisruptionBudget (pdb.create, minAvailable: 1) over a single replica forbids every
+                // eviction, so it blocks node drains; off unless extraValues turn it back on.
+                pdb: { create: false },
             }),
             extraValues,
         );

@@ -180,6 +180,16 @@ describeWithReference("the charts rendered from the values the program emits", O
                 }
             });
 
+            it("creates no PodDisruptionBudget over the single InfluxDB pod and no autoscaler for an absent SSE service", function () {
+                assert.deepStrictEqual(
+                    influx.filter((m) => m.kind === "PodDisruptionBudget"),
+                    [],
+                    "node drains",
+                );
+                const hpas = flagsmith.filter((m) => m.kind === "HorizontalPodAutoscaler").map((m) => m.metadata.name);
+                assert.deepStrictEqual(hpas, []);
+            });
+
             it("the exported Flagsmith addresses point at services the chart creates", function () {
                 const api = new URL(String(outputs.flagsmithApiInternalUrl));
                 const apiSvc = manifest(flagsmith, "Service", api.hostname.split(".")[0]);
