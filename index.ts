@@ -49,7 +49,8 @@ export = async () => {
             "flagsmith",
             {
                 influxEnv: analytics.env,
-                network: (influx as DockerInfluxDB).networkName,
+                // InfluxDB's network when it runs on Docker; else a network of Flagsmith's own (external InfluxDB).
+                network: influx instanceof DockerInfluxDB ? influx.networkName : undefined,
                 image: f.image,
                 apiPort: f.apiPort,
                 bindAddress: f.bindAddress,

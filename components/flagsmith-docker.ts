@@ -40,8 +40,11 @@ export const MANAGED_ENV_NAMES: readonly string[] = [...FLAGSMITH_MANAGED_ENV, "
 export interface DockerFlagsmithArgs {
     /** InfluxDB settings from the analytics side (INFLUXDB_URL must resolve on `network`; the token is a secret). */
     readonly influxEnv: FlagsmithInfluxEnv;
-    /** Docker network every container joins: InfluxDB's (a name or the `docker.Network`), so `influxdb` resolves. */
-    readonly network: pulumi.Input<string> | docker.Network;
+    /**
+     * Docker network every container joins: InfluxDB's (a name or the `docker.Network`), so its name resolves.
+     * Default: a network of Flagsmith's own, `flagsmith-<stack>-network` (an InfluxDB outside Docker).
+     */
+    readonly network?: pulumi.Input<string> | docker.Network;
     /** Flagsmith image. Default `flagsmith/flagsmith:2.227.0`; must carry a tag other than `latest`, or a digest. */
     readonly image?: pulumi.Input<string>;
     /** Postgres image. Default `postgres:15.13-alpine`; must carry a tag other than `latest`, or a digest. */
@@ -67,6 +70,8 @@ export interface DockerFlagsmithNames {
     readonly migrate: string;
     readonly api: string;
     readonly taskProcessor: string;
+    /** The network of its own, when InfluxDB is not on Docker. */
+    readonly network: string;
 }
 
 /** Stack-scoped Docker names; `suffix` must be a valid Docker name fragment. */
@@ -80,6 +85,7 @@ export function dockerFlagsmithNames(suffix: string): DockerFlagsmithNames {
         migrate: `flagsmith-migrate-${suffix}`,
         api: `flagsmith-api-${suffix}`,
         taskProcessor: `flagsmith-task-processor-${suffix}`,
+        network: `flagsmith-${suffix}-network`,
     };
 }
 
@@ -270,7 +276,12 @@ export class DockerFlagsmith extends pulumi.ComponentResource {
         super("flagsmith:flagsmith:DockerFlagsmith", name, {}, opts);
 
         const names = dockerFlagsmithNames(args.nameSuffix ?? pulumi.getStack());
-        const networkName = docker.Network.isInstance(args.network) ? args.network.name : pulumi.output(args.network);
+        const networkName =
+            args.network === undefined
+                ? new docker.Network(`${name}-network`, { name: names.network }, { parent: this }).name
+                : docker.Network.isInstance(args.network)
+                  ? args.network.name
+                  : pulumi.output(args.network);
         const image = pulumi.output(args.image ?? DEFAULT_FLAGSMITH_IMAGE).apply((i) => assertPinnedImage(i, "image"));
         const postgresImageName = pulumi
             .output(args.postgresImage ?? DEFAULT_POSTGRES_IMAGE)

@@ -177,6 +177,32 @@ function parseRetentions(raw: unknown, problems: string[], set: Record<string, n
     return out as unknown as AnalyticsRetention;
 }
 
+/**
+ * Flagsmith's containers on Docker with an external InfluxDB get `influxdb.url` as INFLUXDB_URL: a loopback address
+ * there would name each container itself, not the server.
+ */
+function containerUrlProblem(
+    config: pulumi.Config,
+    influxPlatform: string,
+    flagsmith: FlagsmithSettings | undefined,
+): string | undefined {
+    if (influxPlatform !== "external" || flagsmith?.platform !== "docker") return undefined;
+    const url = (config.getObject<Record<string, unknown>>("influxdb") ?? {}).url;
+    let host = "";
+    try {
+        host = new URL(String(url)).hostname;
+    } catch {
+        return undefined; // the InfluxDB settings report a malformed URL
+    }
+    if (!/^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/.test(host)) return undefined;
+    return (
+        `influxdb.url: ${JSON.stringify(url)} is what Flagsmith's containers get as INFLUXDB_URL, and inside a ` +
+        "container a loopback address is the container itself. Give an address the containers reach (the host's IP, " +
+        "or host.docker.internal where Docker provides it) and keep the loopback one for Pulumi in " +
+        "influxdb.managementUrl"
+    );
+}
+
 /** The names a chart writes into an environment unquoted must read as text (see yamlTextProblem). */
 function chartTextProblems(
     config: pulumi.Config,
@@ -337,10 +363,11 @@ function parseFlagsmith(
         problems.push(`flagsmith.platform: unknown platform ${JSON.stringify(platform)}; use docker or kubernetes`);
         return none;
     }
-    if (platform === "docker" && influxPlatform !== "docker") {
+    if (platform === "docker" && influxPlatform === "kubernetes") {
+        // The Kubernetes InfluxDB is reached by its in-cluster name, which no Docker container resolves.
         problems.push(
-            `flagsmith.platform: Flagsmith on Docker joins the InfluxDB container's network, so it needs ` +
-                `platform: docker, not ${influxPlatform}; ${FLAGSMITH_WAYS_OUT}`,
+            `flagsmith.platform: Flagsmith on Docker cannot reach an InfluxDB inside the cluster (its URL is an ` +
+                `in-cluster name); ${FLAGSMITH_WAYS_OUT}`,
         );
     }
     if (platform === "kubernetes" && influxPlatform === "docker") {
@@ -471,6 +498,7 @@ export function readStackSettings(config: pulumi.Config = new pulumi.Config(CONF
     if (influx !== undefined) {
         pushProblem(problems, portConflictProblem(influx, flagsmith));
         problems.push(...chartTextProblems(config, influx.platform, flagsmith, bucket));
+        pushProblem(problems, containerUrlProblem(config, influx.platform, flagsmith));
     }
     if (problems.length > 0 || influx === undefined) {
         throw new StackConfigError(problems);

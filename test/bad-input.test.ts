@@ -345,12 +345,11 @@ const BAD_INPUT: readonly Row[] = [
         /need different ports\. Fix: pulumi config set --path flagsmith\.apiPort 8001/,
     ),
     cfg(
-        "flagsmith.platform (external InfluxDB)",
+        "flagsmith.platform (InfluxDB on Kubernetes)",
         '"docker"',
-        (t) => ({ ...external(t), flagsmith: { platform: "docker" } }),
-        /flagsmith\.platform: Flagsmith on Docker joins the InfluxDB container's network/,
+        () => ({ platform: "kubernetes", flagsmith: { platform: "docker" } }),
+        /flagsmith\.platform: Flagsmith on Docker cannot reach an InfluxDB inside the cluster/,
         /run Flagsmith on Kubernetes \(pulumi config set --path flagsmith\.platform kubernetes\) or .*flagsmith\.enabled false/,
-        externalToken,
     ),
     cfg(
         "flagsmith.platform (InfluxDB on Docker)",

@@ -344,6 +344,30 @@ describe("the program (index.ts) under mocks", function () {
         assert.strictEqual(out.flagsmithPortForward.value, undefined);
     });
 
+    it("with an external InfluxDB and Flagsmith on Docker: the containers get its URL, on a network of their own", async function () {
+        const r = await runProgram(program, {
+            config: {
+                platform: "external",
+                influxdb: { url: "http://influx.internal:8086", org: "acme", bucket: "default" },
+                flagsmith: { platform: "docker" },
+            },
+            secretConfig: { influxdbToken: "operator-token-value" },
+            mocks: programMocks(),
+            stack: "shared",
+        });
+        const networks = r.byType("docker:index/network:Network").map((n) => n.inputs.name);
+        assert.deepStrictEqual(networks, ["flagsmith-shared-network"]);
+        for (const name of ["flagsmith-api", "flagsmith-task-processor"]) {
+            const c = r.byType(TYPES.container).find((x) => x.name === name)!;
+            assert.strictEqual(envOf(c).INFLUXDB_URL, "http://influx.internal:8086", name);
+            assert.deepStrictEqual(
+                (c.inputs.networksAdvanced as { name: string }[]).map((n) => n.name),
+                ["flagsmith-shared-network"],
+            );
+        }
+        assert.strictEqual(r.byType(TYPES.container).filter((x) => x.name === "influxdb").length, 0);
+    });
+
     describe("with an external InfluxDB and Flagsmith elsewhere", function () {
         it("deploys nothing for InfluxDB or Flagsmith and exports the four variables, the token secret", async function () {
             const r = await runProgram(program, {

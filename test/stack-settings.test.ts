@@ -296,13 +296,20 @@ describe("stack settings: messages that say what is wrong and the fix", function
         assert.deepStrictEqual(await problems({ flagsmith: { image: "flagsmith/flagsmith:2.228.0" } }), []);
     });
 
-    it("refuses Flagsmith on Docker beside an external or Kubernetes InfluxDB, naming both ways out", async function () {
+    it("accepts Flagsmith on Docker beside an external InfluxDB the containers can reach", async function () {
         const external = { platform: "external", influxdb: { url: "http://influx:8086", org: "o", bucket: "b" } };
-        for (const config of [
-            { ...external, flagsmith: { platform: "docker" } },
-            external,
-            { platform: "kubernetes", flagsmith: { platform: "docker" } },
-        ]) {
+        const token = { influxdbToken: "operator-token" };
+        assert.deepStrictEqual(await problems({ ...external, flagsmith: { platform: "docker" } }, token), []);
+        const loopback = { ...external, influxdb: { ...external.influxdb, url: "http://localhost:8086" } };
+        const found = await problems({ ...loopback, flagsmith: { platform: "docker" } }, token);
+        assert.strictEqual(found.length, 1, found.join("\n"));
+        assert.match(found[0], /^influxdb\.url: "http:\/\/localhost:8086" is what Flagsmith's containers get/);
+        assert.match(found[0], /influxdb\.managementUrl/);
+    });
+
+    it("refuses Flagsmith on Docker beside a Kubernetes InfluxDB, and asks where it runs beside an external one", async function () {
+        const external = { platform: "external", influxdb: { url: "http://influx:8086", org: "o", bucket: "b" } };
+        for (const config of [external, { platform: "kubernetes", flagsmith: { platform: "docker" } }]) {
             const found = await problems(
                 config,
                 config.platform === "external" ? { influxdbToken: "operator-token" } : {},
