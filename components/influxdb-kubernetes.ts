@@ -237,7 +237,9 @@ export class KubernetesInfluxDB extends pulumi.ComponentResource implements Infl
                 type: "Opaque",
                 stringData: { "admin-password": password, "admin-token": token },
             },
-            { parent: this, protect: dataOpts.protect },
+            // Retained with the data: the kept StatefulSet reads it to start, and it holds the token the kept
+            // server's first boot stored (the next stack reuses it: README, Troubleshooting).
+            dataOpts,
         );
         this.adminSecretName = secret.metadata.name;
 

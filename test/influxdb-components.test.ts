@@ -587,6 +587,13 @@ describe("InfluxDB components", () => {
             for (const r of held(prod)) {
                 assert.strictEqual(r.options.protect, true, r.name);
             }
+            // Retained data keeps what the kept StatefulSet needs to start: the admin Secret it reads.
+            const kept = await runConfig({
+                config: { platform: "kubernetes", influxdb: { retainDataOnDelete: true } },
+            });
+            for (const r of [kept.one(NAMESPACE), kept.one(RELEASE), kept.one(SECRET)]) {
+                assert.strictEqual(r.options.retainOnDelete, true, r.name);
+            }
         });
 
         it("rejects an image tag that is not InfluxDB 2.x", async () => {
