@@ -1,6 +1,7 @@
 import { isIP } from "net";
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
+import { MIN_RETENTION_SECONDS } from "../dynamic-providers/bucket";
 import { settingError } from "./errors";
 
 /**
@@ -63,8 +64,7 @@ export interface FlagsmithInfluxEnv {
 /** Default pinned InfluxDB image tag. InfluxDB 2.x: `latest` is InfluxDB 3, which has no v2 setup/orgs/tasks API. */
 export const DEFAULT_INFLUXDB_TAG = "2.7.12";
 
-/** Shortest retention InfluxDB accepts for a bucket, in seconds (1h). */
-export const MIN_RETENTION_SECONDS = 3600;
+export { MIN_RETENTION_SECONDS };
 
 /** Throw unless `tag` is an InfluxDB 2.x image tag (`2`, `2.7`, `2.7.12`, `2.7.12-alpine`). */
 export function checkInflux2Tag(tag: string, setting: string): void {

@@ -1,4 +1,4 @@
-// Flagsmith on Docker (issue 6): Postgres, a one-shot `migrate` container, the API (`serve`) and the task processor,
+// Flagsmith on Docker: Postgres, a one-shot `migrate` container, the API (`serve`) and the task processor,
 // all on InfluxDB's network and all reading the InfluxDB settings the analytics side produced.
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
@@ -382,6 +382,9 @@ export class DockerFlagsmith extends pulumi.ComponentResource {
                 envs,
                 networksAdvanced: networks,
                 restart: "no",
+                // No healthcheck: a one-shot migration serves nothing to probe, and a health check inherited from the
+                // image would report the container unhealthy while it migrates.
+                healthcheck: { tests: ["NONE"] },
                 // Wait for the command to exit on create; keep the exited container (see the class comment).
                 attach: true,
                 mustRun: false,

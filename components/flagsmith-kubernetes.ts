@@ -1,4 +1,4 @@
-// Flagsmith on Kubernetes (issue 6): the Flagsmith Helm chart, pinned, wired to InfluxDB for analytics through a
+// Flagsmith on Kubernetes: the Flagsmith Helm chart, pinned, wired to InfluxDB for analytics through a
 // Pulumi-managed Secret holding the least-privilege token. Every value passed is checked against the chart's values.yaml
 // (its committed key tree, components/chart-keys).
 import * as crypto from "crypto";

@@ -1,5 +1,6 @@
 // One HTTP client for every provider: @influxdata/influxdb-client-apis behind readiness, retry and error mapping.
-// Modules are required inside functions so that the serialized providers stay small and hold no client.
+// (Some modules are required inside functions, a habit from when Pulumi serialized the providers themselves; since
+// the stub (stub.ts) loads this code in the plugin, that is no longer needed, only harmless.)
 import type { AuthorizationsAPI, BucketsAPI, OrgsAPI, TasksAPI } from "@influxdata/influxdb-client-apis";
 import { mapError, statusOf } from "./errors";
 import { DEFAULT_RETRY_POLICY, REAL_DEPS, RetryPolicy, withRetry } from "./retry";

@@ -1,8 +1,9 @@
 // One error mapper for every provider: what went wrong, which resource, the server's code and message; never a token.
 
 /**
- * An InfluxDB API failure as shown to the user. A plain Error with fields, not a subclass: provider code is
- * serialized by Pulumi, which turns classes into functions, and a serialized `extends Error` loses its message.
+ * An InfluxDB API failure as shown to the user: a plain Error with fields (made by influxApiError). It was not a
+ * subclass because provider code used to be serialized by Pulumi; the stub (stub.ts) now loads this module, so a
+ * class would work as well.
  */
 export interface InfluxApiError extends Error {
     readonly name: "InfluxApiError";

@@ -8,8 +8,8 @@
 // errors (undefined identifiers, unexpected/missing arguments, type mismatches). `Flux#is_valid` runs the same
 // semantic check but only answers a boolean, so it serves as a cross-check.
 //
-// This module is meant to run inside serialized Pulumi dynamic providers: no top-level imports of node modules,
-// every `require` happens inside functions, and the loaded analyzer lives on `globalThis` under a `Symbol.for` key.
+// The loaded analyzer lives on `globalThis` under a `Symbol.for` key, so one process loads it once whichever copy of
+// this module asks (the program, the providers the stub loads, the tests).
 
 /** A problem found in a Flux script. `line` and `column` are 1-based; columns count UTF-16 code units. */
 export interface FluxDiagnostic {

@@ -35,7 +35,7 @@ export interface Classification {
     readonly notReady?: boolean;
 }
 
-// An array, not a Set: Pulumi cannot serialize a Set into the provider code.
+// Connection error codes that may be retried.
 const NETWORK_CODES: readonly string[] = [
     "ECONNRESET",
     "ECONNREFUSED",

@@ -1,4 +1,4 @@
-// Issue 7, bad input: one table of bad settings in stack config, component arguments and resource arguments. Each is
+// Bad input: one table of bad settings in stack config, component arguments and resource arguments. Each is
 // rejected with a message that names the setting and says the fix (or the constraint), before anything is written:
 // - stack config and component rows run the program / component under mocks, in preview and in up mode, and record
 //   every resource registration that reaches the (mock) engine: none may be an InfluxDB resource (stack config: none

@@ -1,4 +1,4 @@
-// Flagsmith components (issue 6) under mocks: what DockerFlagsmith and KubernetesFlagsmith register, in which order,
+// Flagsmith components under mocks: what DockerFlagsmith and KubernetesFlagsmith register, in which order,
 // with which values, and that no secret reaches an input in plain text.
 import * as assert from "assert";
 import * as docker from "@pulumi/docker";
@@ -168,6 +168,7 @@ describe("DockerFlagsmith", () => {
         assert.deepStrictEqual(migrate.inputs.command, ["migrate"]);
         assert.strictEqual(migrate.inputs.attach, true, "create waits for migrate to exit");
         assert.strictEqual(migrate.inputs.mustRun, false, "an exited migrate container is not restarted");
+        assert.deepStrictEqual(migrate.inputs.healthcheck, { tests: ["NONE"] }, "no health check on a one-shot job");
         assert.ok(migrate.dependsOn.includes(pg.urn), "migrate waits for Postgres");
         assert.deepStrictEqual(api.inputs.command, ["serve"]);
         assert.deepStrictEqual(tp.inputs.command, ["run-task-processor"]);

@@ -1,4 +1,4 @@
-// Layer 3: the InfluxDB v2 API stand-in, exercised through plain HTTP, with every exchange checked against the
+// The InfluxDB v2 API stand-in, exercised through plain HTTP, with every exchange checked against the
 // official OpenAPI contract.
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -111,7 +111,7 @@ from(bucket: "raw")
     |> to(bucket: "raw_downsampled_15m")
 `;
 
-describe("InfluxDB stand-in (Layer 3)", function () {
+describe("InfluxDB stand-in", function () {
     let influx: InfluxStandIn;
     let api: Client;
     let orgId: string;

@@ -1,4 +1,4 @@
-// InfluxDB components (issue 5) under mocks: DockerInfluxDB, KubernetesInfluxDB and ExternalInfluxDB behind one
+// InfluxDB components under mocks: DockerInfluxDB, KubernetesInfluxDB and ExternalInfluxDB behind one
 // InfluxConnection, chosen by stack config; what each registers, with which values, that secrets stay secret, and the
 // validation of settings and chart values.
 import * as assert from "assert";

@@ -1,4 +1,4 @@
-// Proves the Layer 2 harness (test/harness/provider-host.ts) on the tiny provider: a serialized dynamic provider driven
+// Proves the provider-host harness (test/harness/provider-host.ts) on the tiny provider: a serialized dynamic provider driven
 // through the real dynamic-provider plugin, with the engine's secret, unknown and sequencing semantics.
 import * as assert from "assert";
 import * as fs from "fs";
@@ -24,7 +24,7 @@ const TOKEN = "tiny-token-5f0c2a9e-do-not-leak";
 const urnOf = (name: string): string => `urn:pulumi:stack::project::${TYPE}::${name}`;
 const secret = (value: unknown): Props => ({ [SECRET_SIG_KEY]: SECRET_SIG, value });
 
-describe("provider host (Layer 2 harness) on the tiny provider", function () {
+describe("provider host harness on the tiny provider", function () {
     let dir: string;
     let stateFile: string;
     let host: ProviderHost;

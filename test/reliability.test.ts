@@ -1,4 +1,4 @@
-// Reliability of the analytics resources (issue 7): the InfluxAnalytics component run as a live stack (its dynamic
+// Reliability of the analytics resources: the InfluxAnalytics component run as a live stack (its dynamic
 // resources forwarded to the real provider host) against the InfluxDB stand-in, under transient faults, an outage
 // longer than the deadline, drift made outside Pulumi and teardown; plus the token's least privilege, and stack
 // ownership / protection of the whole program under plain mocks.

@@ -1,4 +1,4 @@
-// Issue 7, secrets audit: every generated password and token is searched for in everything that would be persisted
+// Secrets audit: every generated password and token is searched for in everything that would be persisted
 // or shown, and must appear nowhere in plain text:
 // - the program under mocks (Docker, Kubernetes, external with a secret operator token; preview and up): resource
 //   inputs and outputs not marked secret (MockRun.plaintextOccurrences, which includes the serialized `__provider`

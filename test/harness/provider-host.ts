@@ -1,4 +1,4 @@
-// Layer 2 test harness: drives serialized dynamic providers through the real `pulumi-resource-pulumi-nodejs` plugin
+// The provider-host harness: drives serialized dynamic providers through the real `pulumi-resource-pulumi-nodejs` plugin
 // (node_modules/@pulumi/pulumi/cmd/dynamic-provider) over gRPC, the way the Pulumi engine does.
 import { ChildProcess, spawn } from "child_process";
 import * as path from "path";
