@@ -21,9 +21,10 @@ export interface InfluxConnection {
     /** The bucket created at first boot (or named by the external settings). */
     readonly initialBucket: pulumi.Output<string>;
     /**
-     * The resource whose deletion deletes everything inside InfluxDB (Docker: the data volume, since deleting the
-     * container alone keeps the data; Kubernetes: the Helm release, whose uninstall deletes the PVC); resources living
-     * in the server are `deletedWith` it. Undefined for an external server, whose contents Pulumi must delete itself.
+     * The resource whose deletion takes the server, and so everything inside InfluxDB, away (Docker: the data volume,
+     * since deleting the container alone keeps the data; Kubernetes: the Helm release, whose uninstall removes the
+     * server; its PVC is kept by the chart and goes with the stack's namespace); resources living in the server are
+     * `deletedWith` it. Undefined for an external server, whose contents Pulumi must delete itself.
      */
     readonly server?: pulumi.Resource;
     /** Resources that must exist (and be ready) before anything talks to the server's API. */

@@ -25,8 +25,8 @@ export interface FirstBootArgs {
     readonly adminToken?: pulumi.Input<string>;
     /**
      * Protect what holds the data and the generated credentials (`protect`), so `pulumi destroy` cannot delete the
-     * data. Docker: the data and config volumes. Kubernetes: the Namespace and the Release (deleting either deletes
-     * the PVC) and the admin Secret. Default false; set it for long-lived stacks. Plain boolean: resource options are
+     * data. Docker: the data and config volumes. Kubernetes: the Namespace (deleting it deletes the PVC, which the
+     * chart keeps when only the Release is uninstalled), the Release and the admin Secret. Default false; set it for long-lived stacks. Plain boolean: resource options are
      * not Inputs.
      */
     readonly protectData?: boolean;

@@ -13,8 +13,10 @@
  * - Helm semantics. Release runs Helm itself, so the chart behaves as with `helm install`: hooks (if this or a later
  *   chart version has any) run in Helm's order, and template functions such as `lookup` see the cluster. v4.Chart
  *   renders client-side like `helm template`: `lookup` returns nothing and hook objects are applied as plain objects.
- * - Operations. `helm list`/`helm history`/`helm rollback` keep working; uninstalling the release deletes the chart's
- *   PVC, which makes the Release the `server` that resources inside InfluxDB are `deletedWith`.
+ * - Operations. `helm list`/`helm history`/`helm rollback` keep working. Uninstalling the release removes the server,
+ *   which makes the Release the `server` that resources inside InfluxDB are `deletedWith`; the chart keeps its PVC
+ *   (`helm.sh/resource-policy: keep`, templates/persistent-volume-claim.yaml of influxdb2 2.1.2), which goes with the
+ *   stack's own namespace (an existing namespace given as `influxdb.namespace` keeps it: delete it by hand).
  * - The cost: `pulumi preview` shows the Release and a diff of its values, not each rendered Deployment, Service or
  *   PVC (v4.Chart would). Render locally when that detail matters:
  *   `helm template influxdb influxdb2 --repo https://helm.influxdata.com/ --version 2.1.2 -f values.yaml`.
@@ -155,7 +157,7 @@ export class KubernetesInfluxDB extends pulumi.ComponentResource implements Infl
     public readonly orgId: pulumi.Output<string>;
     public readonly adminToken: pulumi.Output<string>;
     public readonly initialBucket: pulumi.Output<string>;
-    /** The Helm release: uninstalling it deletes everything in the server. */
+    /** The Helm release: uninstalling it removes the server (its PVC stays until the namespace goes). */
     public readonly server: k8s.helm.v3.Release;
     public readonly readiness: pulumi.Resource[];
     /** Namespace of the release. */

@@ -203,6 +203,19 @@ function containerUrlProblem(
     );
 }
 
+/**
+ * Without persistence, every restart of the InfluxDB pod is a new first boot: an empty server behind the same URL,
+ * while the stack's state still holds the buckets, tasks and Flagsmith's token it had.
+ */
+export function ephemeralInfluxWarnings(influx: InfluxSettings): string[] {
+    if (influx.platform !== "kubernetes" || influx.persistence?.enabled !== false) return [];
+    return [
+        "influxdb.persistence.enabled is false: each restart of the InfluxDB pod starts an empty server (a new first " +
+            "boot) while this stack still counts on its buckets, tasks and Flagsmith's token; after a restart run " +
+            "`pulumi refresh && pulumi up` to recreate them. Keep it false only for throwaway stacks.",
+    ];
+}
+
 /** The names a chart writes into an environment unquoted must read as text (see yamlTextProblem). */
 function chartTextProblems(
     config: pulumi.Config,
@@ -503,7 +516,10 @@ export function readStackSettings(config: pulumi.Config = new pulumi.Config(CONF
     if (problems.length > 0 || influx === undefined) {
         throw new StackConfigError(problems);
     }
-    const warnings = plaintextSecretWarnings(Object.keys(all), isSecretConfig, pulumi.getStack());
+    const warnings = [
+        ...plaintextSecretWarnings(Object.keys(all), isSecretConfig, pulumi.getStack()),
+        ...ephemeralInfluxWarnings(influx),
+    ];
     return { influx, bucket, retention, retentionSet, tasks, adopt, backfillRange, flagsmith, warnings };
 }
 

@@ -4,6 +4,7 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import {
+    ephemeralInfluxWarnings,
     plaintextSecretWarnings,
     readStackSettings,
     StackConfigError,
@@ -435,5 +436,18 @@ describe("stack settings: secrets stored in plain text", function () {
             plaintextSecretWarnings(["flagsmith-influxdb:bucket"], () => false, "prod"),
             [],
         );
+    });
+});
+
+describe("stack settings: an InfluxDB without persistence", function () {
+    it("warns on Kubernetes that a pod restart empties the server, and what to run then", function () {
+        const [warning] = ephemeralInfluxWarnings({ platform: "kubernetes", persistence: { enabled: false } });
+        assert.match(
+            warning,
+            /^influxdb\.persistence\.enabled is false: each restart of the InfluxDB pod starts an empty/,
+        );
+        assert.match(warning, /pulumi refresh && pulumi up/);
+        assert.deepStrictEqual(ephemeralInfluxWarnings({ platform: "kubernetes" }), []);
+        assert.deepStrictEqual(ephemeralInfluxWarnings({ platform: "kubernetes", persistence: { enabled: true } }), []);
     });
 });
