@@ -182,12 +182,12 @@ function parseRetentions(raw: unknown, problems: string[], set: Record<string, n
  * there would name each container itself, not the server.
  */
 function containerUrlProblem(
-    config: pulumi.Config,
+    influxdb: Record<string, unknown>,
     influxPlatform: string,
     flagsmith: FlagsmithSettings | undefined,
 ): string | undefined {
     if (influxPlatform !== "external" || flagsmith?.platform !== "docker") return undefined;
-    const url = (config.getObject<Record<string, unknown>>("influxdb") ?? {}).url;
+    const url = influxdb.url;
     let host = "";
     try {
         host = new URL(String(url)).hostname;
@@ -218,12 +218,11 @@ export function ephemeralInfluxWarnings(influx: InfluxSettings): string[] {
 
 /** The names a chart writes into an environment unquoted must read as text (see yamlTextProblem). */
 function chartTextProblems(
-    config: pulumi.Config,
+    influxdb: Record<string, unknown>,
     influxPlatform: string,
     flagsmith: FlagsmithSettings | undefined,
     bucket: string,
 ): string[] {
-    const influxdb = config.getObject<Record<string, unknown>>("influxdb") ?? {};
     const names: [string, unknown][] = [];
     if (influxPlatform === "kubernetes") {
         names.push(
@@ -510,8 +509,10 @@ export function readStackSettings(config: pulumi.Config = new pulumi.Config(CONF
     );
     if (influx !== undefined) {
         pushProblem(problems, portConflictProblem(influx, flagsmith));
-        problems.push(...chartTextProblems(config, influx.platform, flagsmith, bucket));
-        pushProblem(problems, containerUrlProblem(config, influx.platform, flagsmith));
+        // The raw `influxdb` object: these checks are about what the user wrote, not the defaults.
+        const influxdb = config.getObject<Record<string, unknown>>("influxdb") ?? {};
+        problems.push(...chartTextProblems(influxdb, influx.platform, flagsmith, bucket));
+        pushProblem(problems, containerUrlProblem(influxdb, influx.platform, flagsmith));
     }
     if (problems.length > 0 || influx === undefined) {
         throw new StackConfigError(problems);

@@ -87,6 +87,9 @@ function operationMs(conn: Connection): number {
  * (RFC 4180 quoting). A record per row, keyed by column name; the leading result/table columns are kept.
  */
 export function csvRows(csv: string): Record<string, string>[] {
+    // The client library's own splitter (quotes, doubled quotes, empty cells), as its query API uses it.
+    const { LineSplitter } = require("@influxdata/influxdb-client") as typeof import("@influxdata/influxdb-client");
+    const splitter = new LineSplitter();
     const rows: Record<string, string>[] = [];
     let header: string[] | undefined;
     for (const line of csv.split(/\r?\n/)) {
@@ -94,9 +97,7 @@ export function csvRows(csv: string): Record<string, string>[] {
             header = undefined;
             continue;
         }
-        const cells = [...line.matchAll(/(?:^|,)("(?:[^"]|"")*"|[^,]*)/g)].map((m) =>
-            m[1].startsWith('"') ? m[1].slice(1, -1).replace(/""/g, '"') : m[1],
-        );
+        const cells = splitter.splitLine(line);
         if (!header) {
             header = cells;
             continue;
@@ -113,17 +114,15 @@ export function csvRows(csv: string): Record<string, string>[] {
  * body is success. Returns the message, or undefined.
  */
 export function fluxRuntimeError(csv: string): string | undefined {
-    const lines = csv.split(/\r?\n/).filter((l) => l !== "" && !l.startsWith("#"));
-    const header = lines[0]?.split(",") ?? [];
-    const at = header.indexOf("error");
-    if (at < 0) {
+    const withoutAnnotations = csv
+        .split(/\r?\n/)
+        .filter((l) => !l.startsWith("#"))
+        .join("\n");
+    const [row] = csvRows(withoutAnnotations);
+    if (row === undefined || !("error" in row)) {
         return undefined;
     }
-    const row = lines[1] ?? "";
-    // The message is quoted when it holds a comma or a quote (RFC 4180).
-    const quoted = /^[^,]*,"((?:[^"]|"")*)"/.exec(row);
-    const message = quoted ? quoted[1].replace(/""/g, '"') : row.split(",")[at];
-    return message || "the query failed";
+    return row.error || "the query failed";
 }
 
 /**

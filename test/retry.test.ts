@@ -9,7 +9,7 @@ import {
     withRetry,
 } from "../dynamic-providers/retry";
 import { isInfluxApiError, mapError, redact, refusalHint } from "../dynamic-providers/errors";
-import { fluxRuntimeError } from "../dynamic-providers/client";
+import { csvRows, fluxRuntimeError } from "../dynamic-providers/client";
 
 function httpError(statusCode: number, body = "", headers: Record<string, string> = {}) {
     return Object.assign(new Error(`HTTP ${statusCode}`), { statusCode, body, headers });
@@ -238,5 +238,17 @@ describe("what a refused token is told", () => {
         );
         assert.match(refusalHint(404, "failed to find task: unauthorized", "read task 1"), /may not manage tasks/);
         assert.strictEqual(refusalHint(404, "bucket not found", "read bucket 1"), "");
+    });
+});
+
+describe("Flux CSV rows", () => {
+    it("keeps every column, an empty first one included, and unquotes quoted cells", () => {
+        assert.deepStrictEqual(
+            csvRows(",result,table,_measurement,_time\r\n,_result,0,api_call,2026-01-01T00:00:00Z\r\n\r\n"),
+            [{ "": "", result: "_result", table: "0", _measurement: "api_call", _time: "2026-01-01T00:00:00Z" }],
+        );
+        assert.deepStrictEqual(csvRows(',error,reference\n,"a, ""b""",\n'), [
+            { "": "", error: 'a, "b"', reference: "" },
+        ]);
     });
 });
