@@ -216,6 +216,38 @@ export function ephemeralInfluxWarnings(influx: InfluxSettings): string[] {
     ];
 }
 
+/** InfluxDB Cloud (TSM) regions are served under this domain (e.g. `us-east-1-1.aws.cloud2.influxdata.com`). */
+const CLOUD_HOST = /(^|\.)cloud2\.influxdata\.com$/i;
+
+/**
+ * On InfluxDB Cloud, what its Free plan cannot hold: 2 buckets besides `_monitoring` and `_tasks`, 5 tasks, 30 days of
+ * retention (docs.influxdata.com/influxdb/cloud/account-management/limits/). The plan is not known offline, so the
+ * preview says what this stack needs; a create the quota stops fails with "would exceed quota" and the way out.
+ */
+export function cloudPlanWarnings(influx: InfluxSettings, retention: AnalyticsRetention): string[] {
+    if (influx.platform !== "external" || typeof influx.url !== "string") return [];
+    let host: string;
+    try {
+        host = new URL(influx.url).hostname;
+    } catch {
+        return [];
+    }
+    if (!CLOUD_HOST.test(host)) return [];
+    const month = 30 * 86400;
+    const long = Object.entries(retention)
+        .filter(([, seconds]) => seconds === 0 || seconds > month)
+        .map(
+            ([field, seconds]) =>
+                `retention.${field.replace(/Seconds$/, "")} ${seconds === 0 ? "infinite" : `${seconds / 86400}d`}`,
+        );
+    return [
+        `influxdb.url is InfluxDB Cloud (${host}): this stack needs 3 buckets and 4 tasks of its own` +
+            (long.length > 0 ? ` and keeps data longer than 30 days (${long.join(", ")})` : "") +
+            ". Cloud's Free plan allows 2 buckets, 5 tasks and 30 days, so on that plan `pulumi up` stops with " +
+            '"would exceed quota": use the Usage-Based plan. Shard-group durations are Cloud\'s own there.',
+    ];
+}
+
 /** The names a chart writes into an environment unquoted must read as text (see yamlTextProblem). */
 function chartTextProblems(
     influxdb: Record<string, unknown>,
@@ -520,6 +552,7 @@ export function readStackSettings(config: pulumi.Config = new pulumi.Config(CONF
     const warnings = [
         ...plaintextSecretWarnings(Object.keys(all), isSecretConfig, pulumi.getStack()),
         ...ephemeralInfluxWarnings(influx),
+        ...cloudPlanWarnings(influx, retention),
     ];
     return { influx, bucket, retention, retentionSet, tasks, adopt, backfillRange, flagsmith, warnings };
 }

@@ -2,6 +2,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { Bucket as ApiBucket } from "@influxdata/influxdb-client-apis";
 import { callApi, callApiOrNotFound, Connection, readListed } from "./client";
+import { isInfluxApiError } from "./errors";
 import {
     CheckFailure,
     checkConnection,
@@ -55,6 +56,11 @@ export interface BucketOutputs extends BucketInputs {
     readonly createdAt?: string;
     /** The bucket was adopted with its own retention (keepRetentionOnAdopt): the inputs' retention is not applied. */
     readonly retentionKept?: boolean;
+    /**
+     * The server did not keep the shard-group duration it was sent (InfluxDB Cloud, InfluxDB 2.0.0–2.0.4): it is
+     * then not compared, so a stack does not show an update on every preview that the server ignores every time.
+     */
+    readonly shardGroupIgnored?: boolean;
 }
 
 export const MIN_RETENTION_SECONDS = 3600;
@@ -151,7 +157,7 @@ const BUCKET_RULES: readonly DiffRule<Partial<BucketOutputs>, Partial<BucketInpu
         name: "shardGroupDurationSeconds",
         old: (o) => o.shardGroupDurationSeconds,
         new: (n) => n.shardGroupDurationSeconds,
-        when: (n) => n.shardGroupDurationSeconds !== undefined,
+        when: (n, o) => n.shardGroupDurationSeconds !== undefined && !o.shardGroupIgnored,
     },
     { name: "connection", old: (o) => connectionKey(o.connection), new: (n) => connectionKey(n.connection) },
 ];
@@ -201,9 +207,17 @@ export function retentionRulesFor(
     ];
 }
 
-/** State from the server's bucket plus the inputs that are not on the server. */
-export function bucketOutputs(inputs: BucketInputs, b: ApiBucket): BucketOutputs {
+/**
+ * State from the server's bucket plus the inputs that are not on the server. `written`: `b` is the server's answer to
+ * a create or update that sent `inputs`, so whether it kept the shard-group duration is known; otherwise (a read, a
+ * lookup) what the state said is kept.
+ */
+export function bucketOutputs(inputs: BucketInputs, b: ApiBucket, written = false): BucketOutputs {
     const r = retentionOf(b);
+    const sent = inputs.shardGroupDurationSeconds;
+    const ignored = written
+        ? sent !== undefined && r.shardGroup !== sent
+        : (inputs as Partial<BucketOutputs>).shardGroupIgnored === true;
     return compact({
         ...inputs,
         bucketId: b.id ?? "",
@@ -211,9 +225,36 @@ export function bucketOutputs(inputs: BucketInputs, b: ApiBucket): BucketOutputs
         name: b.name,
         description: b.description ?? "",
         retentionSeconds: r.every,
-        shardGroupDurationSeconds: r.shardGroup ?? inputs.shardGroupDurationSeconds ?? 0,
+        shardGroupDurationSeconds: r.shardGroup ?? 0,
         createdAt: b.createdAt,
+        shardGroupIgnored: ignored || undefined,
     });
+}
+
+/**
+ * Sends a bucket's retention with `send`: as 2.7 wants it, and again as an empty `retentionRules` when an InfluxDB
+ * 2.0.0–2.0.4 refuses infinite retention as a rule (422 "expiration seconds must be greater than or equal to one
+ * second": `retentionRule.RetentionPeriod`, tenant/http_server_bucket.go of influxdata/influxdb v2.0.4). Those
+ * servers read an empty list as infinite on a create and an update alike; 2.7 leaves the retention alone on an empty
+ * update, so the list is empty only for them.
+ */
+async function sendRetention(
+    inputs: Pick<BucketInputs, "retentionSeconds" | "shardGroupDurationSeconds">,
+    currentRetentionSeconds: number | undefined,
+    send: (rules: ReturnType<typeof retentionRulesFor> | []) => Promise<ApiBucket>,
+): Promise<ApiBucket> {
+    try {
+        return await send(retentionRulesFor(inputs, currentRetentionSeconds));
+    } catch (e) {
+        const refusedInfinite =
+            isInfluxApiError(e) &&
+            e.status === 422 &&
+            /expiration seconds must be greater than or equal to one second/.test(e.message);
+        if (inputs.retentionSeconds === 0 && refusedInfinite) {
+            return send([]);
+        }
+        throw e;
+    }
 }
 
 function needsUpdate(inputs: BucketInputs, b: ApiBucket): boolean {
@@ -230,15 +271,13 @@ async function findByName(conn: Connection, orgId: string, name: string): Promis
 }
 
 async function patchBucket(inputs: BucketInputs, id: string, currentRetentionSeconds: number): Promise<ApiBucket> {
-    return callApi(inputs.connection, `update bucket "${inputs.name}"`, (a) =>
-        a.buckets.patchBucketsID({
-            bucketID: id,
-            body: {
-                name: inputs.name,
-                description: inputs.description,
-                retentionRules: retentionRulesFor(inputs, currentRetentionSeconds),
-            },
-        }),
+    return sendRetention(inputs, currentRetentionSeconds, (retentionRules) =>
+        callApi(inputs.connection, `update bucket "${inputs.name}"`, (a) =>
+            a.buckets.patchBucketsID({
+                bucketID: id,
+                body: { name: inputs.name, description: inputs.description, retentionRules },
+            }),
+        ),
     );
 }
 
@@ -247,21 +286,24 @@ export async function createBucket(inputs: BucketInputs): Promise<{ id: string; 
     const conn = inputs.connection;
     let bucket: ApiBucket;
     try {
-        bucket = await callApi(
-            conn,
-            `create bucket "${inputs.name}"`,
-            (a) =>
-                a.buckets.postBuckets({
-                    body: compact({
-                        orgID: inputs.orgId,
-                        name: inputs.name,
-                        description: inputs.description || undefined,
-                        retentionRules: retentionRulesFor(inputs),
+        bucket = await sendRetention(inputs, undefined, (retentionRules) =>
+            callApi(
+                conn,
+                `create bucket "${inputs.name}"`,
+                (a) =>
+                    a.buckets.postBuckets({
+                        body: compact({
+                            orgID: inputs.orgId,
+                            name: inputs.name,
+                            description: inputs.description || undefined,
+                            retentionRules,
+                        }),
                     }),
-                }),
-            // A create whose answer was lost may have been applied: find it instead of creating a duplicate.
-            () => findByName(conn, inputs.orgId, inputs.name),
+                // A create whose answer was lost may have been applied: find it instead of creating a duplicate.
+                () => findByName(conn, inputs.orgId, inputs.name),
+            ),
         );
+        return { id: bucket.id ?? "", outs: bucketOutputs(inputs, bucket, true) };
     } catch (e) {
         if ((e as { status?: number }).status !== 422 || (e as { code?: string }).code !== "conflict") {
             throw e;
@@ -298,7 +340,7 @@ async function settle(inputs: BucketInputs, bucket: ApiBucket): Promise<BucketOu
         return bucketOutputs(inputs, bucket);
     }
     try {
-        return bucketOutputs(inputs, await patchBucket(inputs, id, retentionOf(bucket).every));
+        return bucketOutputs(inputs, await patchBucket(inputs, id, retentionOf(bucket).every), true);
     } catch (e) {
         // Record the adopted bucket so the next `pulumi up` converges (update) instead of failing again.
         throw Object.assign(new Error((e as Error).message), {
@@ -341,7 +383,7 @@ export async function readBucket(
 /** Updates name, description and retention in place. */
 export async function updateBucket(id: string, olds: BucketOutputs, news: BucketInputs): Promise<BucketOutputs> {
     const effective = keptRetention(olds, news);
-    const outs = bucketOutputs(effective, await patchBucket(effective, id, olds.retentionSeconds));
+    const outs = bucketOutputs(effective, await patchBucket(effective, id, olds.retentionSeconds), true);
     return effective === news ? outs : { ...outs, retentionKept: true };
 }
 

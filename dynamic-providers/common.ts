@@ -124,8 +124,8 @@ export interface DiffRule<O, N> {
     readonly old: (olds: O) => unknown;
     readonly new: (news: N) => unknown;
     readonly replaces?: boolean;
-    /** Compare only when this holds (e.g. the user set the value). */
-    readonly when?: (news: N) => boolean;
+    /** Compare only when this holds (e.g. the user set the value, and the server keeps it). */
+    readonly when?: (news: N, olds: O) => boolean;
 }
 
 /** Applies diff rules: an unknown new value counts as a change. `changes` is always set. */
@@ -138,7 +138,7 @@ export function diffByRules<O, N>(
     const replaces: string[] = [];
     const stables: string[] = [];
     for (const rule of rules) {
-        if (rule.when && !rule.when(news)) {
+        if (rule.when && !rule.when(news, olds)) {
             continue;
         }
         const n = rule.new(news);

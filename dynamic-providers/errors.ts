@@ -75,7 +75,17 @@ export function statusOf(error: unknown): number | undefined {
 }
 
 /**
- * What to do about a refused token. 401 is the token itself (unknown, deleted or switched off: auth.go
+ * Whether the server refused a create because the organization's plan quota is reached: InfluxDB Cloud answers
+ * "creating bucket would exceed quota" (influxdata/community-templates#227, influxdata/docs-v2#3896); its Free plan
+ * allows 2 buckets besides `_monitoring` and `_tasks`, and 5 tasks (docs.influxdata.com/influxdb/cloud/
+ * account-management/limits/). It is never transient, whatever the status.
+ */
+export function isQuotaRefusal(serverMessage: string): boolean {
+    return /would exceed (?:the )?quota/i.test(serverMessage);
+}
+
+/**
+ * What to do about a refused token or a reached quota. 401 is the token itself (unknown, deleted or switched off: auth.go
  * `PermissionSet` "token is inactive"); a task call the token may not make comes back as 500 (create, update,
  * delete) or 404 "failed to find task: unauthorized" (read), not 401 (http/task_service.go of InfluxDB v2.7.12).
  */
@@ -83,6 +93,13 @@ export function refusalHint(status: number, serverMessage: string, operation: st
     // The authorizer names the permission a known, active token lacks: "<action>:<resource> is unauthorized"
     // (authorizer/authorize.go of InfluxDB v2.7.12); granting a token more than one has: 403 "permission ... is not
     // allowed" (authorizer/auth.go `VerifyPermissions`).
+    if (isQuotaRefusal(serverMessage)) {
+        return (
+            ". The organization's plan allows no more: this stack needs 3 buckets and 4 tasks of its own (InfluxDB " +
+            "Cloud's Free plan allows 2 buckets and 5 tasks). Move the organization to a plan with room (Cloud's " +
+            "Usage-Based plan) or use another InfluxDB, then run `pulumi up` again: what was created is kept"
+        );
+    }
     const lacking = /^((?:read|write):\S+) is unauthorized/.exec(serverMessage)?.[1];
     if (status === 401 && lacking) {
         return (

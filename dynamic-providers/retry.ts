@@ -1,5 +1,6 @@
 // One retry policy for every InfluxDB call: exponential backoff with jitter, Retry-After honoured, a hard deadline.
 // Pure: the clock, the sleeper and the random source are parameters so tests drive them.
+import { isQuotaRefusal } from "./errors";
 
 /** How calls are retried. */
 export interface RetryPolicy {
@@ -78,14 +79,15 @@ export function parseRetryAfter(value: string | string[] | undefined, nowMs: num
  * `ErrTaskTimeParse`), a token that may not manage tasks, and authorization type errors; every API error goes out
  * through one encoder that writes that body (kit/transport/http/error_handler.go `ErrorHandler.HandleHTTPError`).
  * So it is not retried: the cause reaches the user at once. A 500 without that body (a proxy, a crash) and 502, 503,
- * 504 are retried. The retention messages are kept for servers that answer them without a code.
+ * 504 are retried. The retention messages are kept for servers that answer them without a code. A reached plan quota
+ * (errors.ts `isQuotaRefusal`) is never retried, whatever its status (429 included).
  */
 export function isPermanentServerError(e: ErrorLike): boolean {
     if (e.statusCode === 500 && hasInfluxErrorCode(e)) {
         return true;
     }
     const text = `${e.body ?? ""} ${e.message ?? ""}`;
-    return /retention policy duration|shard-group duration/i.test(text);
+    return /retention policy duration|shard-group duration/i.test(text) || isQuotaRefusal(text);
 }
 
 function hasInfluxErrorCode(e: ErrorLike): boolean {
@@ -105,7 +107,7 @@ export function classifyError(error: unknown, nowMs = Date.now()): Classificatio
     const e = (error ?? {}) as ErrorLike;
     if (typeof e.statusCode === "number") {
         const status = e.statusCode;
-        if (status === 429) {
+        if (status === 429 && !isPermanentServerError(e)) {
             return {
                 retryable: true,
                 maybeApplied: false,

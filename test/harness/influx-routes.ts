@@ -22,11 +22,14 @@ import {
     TaskState,
     UNAUTHORIZED_ACCESS,
 } from "./influx-model";
+import { checkQuota, quotaBuckets, RuleInput, ruleFor, ServerKind } from "./influx-server-kinds";
 import type { InfluxState, TaskChanges } from "./influx-state";
 import { Json, pagingLinks, Views } from "./influx-views";
 
 /** Facts about the running server that /health, /ready and /ping report. */
 export interface ServerFacts {
+    /** The server answered as (influx-server-kinds.ts). */
+    readonly kind: ServerKind;
     readonly version: string;
     readonly commit: string;
     readonly startedAt: Date;
@@ -233,11 +236,6 @@ function getOrg(ctx: RouteContext): RouteReply {
 // Buckets
 // ---------------------------------------------------------------------------------------------------------------
 
-interface RuleInput {
-    readonly everySeconds?: number;
-    readonly shardGroupDurationSeconds?: number;
-}
-
 /** The single retention rule of a create or update (2.7 supports one), checked like postBucketRequest.OK. */
 function retentionRuleOf(body: Record<string, unknown>): RuleInput | undefined {
     const rules = Array.isArray(body.retentionRules) ? (body.retentionRules as unknown[]) : [];
@@ -306,7 +304,8 @@ function postBucket(ctx: RouteContext): RouteReply {
         throw invalid("organization id must be provided");
     }
     requirePermission(caller(ctx), { action: "write", type: "buckets", orgID });
-    const rule = retentionRuleOf(b);
+    const rule = ruleFor(ctx.facts.kind, retentionRuleOf(b), false);
+    checkQuota(ctx.facts.kind, "bucket", quotaBuckets(ctx.state.data.buckets.values(), orgID));
     const bucket = ctx.state.createBucket({
         orgID,
         name: optString(b, "name") ?? "",
@@ -331,7 +330,7 @@ function getBucket(ctx: RouteContext): RouteReply {
 function patchBucket(ctx: RouteContext): RouteReply {
     const bucket = bucketFor(ctx, "write");
     const b = fields(ctx);
-    const rule = retentionRuleOf(b);
+    const rule = ruleFor(ctx.facts.kind, retentionRuleOf(b), true);
     const updated = ctx.state.updateBucket(bucket.id, {
         name: optString(b, "name"),
         description: optString(b, "description"),
@@ -394,6 +393,7 @@ function postTask(ctx: RouteContext): RouteReply {
     const b = fields(ctx);
     const orgID = taskOrg(ctx, b);
     requirePermission(auth, { action: "write", type: "tasks", orgID });
+    checkQuota(ctx.facts.kind, "task", [...ctx.state.data.tasks.values()].filter((t) => t.orgID === orgID).length);
     const status = optString(b, "status");
     const task = ctx.state.createTask({
         orgID,

@@ -88,7 +88,7 @@ export interface StandInOptions extends ViewOptions {
     /** Answer a request that violates the contract with 400 "invalid". Default true. */
     readonly rejectInvalidRequests?: boolean;
     readonly faults?: FaultOptions;
-    /** Version reported by /health and /ping. Default "v2.7.11". */
+    /** Version reported by /health and /ping. Default "v2.7.11" ("v2.0.4" with `server: "2.0"`). */
     readonly version?: string;
     /**
      * How far the server's clock is ahead of this machine's (negative: behind), in milliseconds, for the times it
@@ -300,7 +300,12 @@ export class InfluxStandIn {
         const skew = options.clockSkewMs ?? 0;
         this.state = new InfluxState(() => new Date(Date.now() + skew));
         this.views = new Views(this.state, options);
-        this.facts = { version: options.version ?? "v2.7.11", commit: "fbf3ec2bf8", startedAt: new Date() };
+        this.facts = {
+            kind: options.server ?? "2.7",
+            version: options.version ?? (options.server === "2.0" ? "v2.0.4" : "v2.7.11"),
+            commit: "fbf3ec2bf8",
+            startedAt: new Date(),
+        };
         this.faults.configure(options.faults);
         this.onboarding =
             options.setup === false ? undefined : this.state.setup({ ...DEFAULT_SETUP, ...options.setup });

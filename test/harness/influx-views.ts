@@ -11,6 +11,7 @@ import {
     UserState,
 } from "./influx-model";
 import type { InfluxState } from "./influx-state";
+import { rendersWithoutShardGroups, ServerKind } from "./influx-server-kinds";
 
 export type Json = Record<string, unknown>;
 
@@ -21,6 +22,8 @@ export interface ViewOptions {
      * exposed) instead of 2.7's `[{type: "expire", everySeconds: 0, shardGroupDurationSeconds: 604800}]`.
      */
     readonly infiniteRetentionAsEmptyRules?: boolean;
+    /** The server the stand-in answers as (influx-server-kinds.ts). Default "2.7". */
+    readonly server?: ServerKind;
 }
 
 /** `self`/`next`/`prev` links of a listing, the way influxdb.NewPagingLinks builds them. */
@@ -85,6 +88,9 @@ export class Views {
         const infinite = b.retentionSeconds === 0;
         if (infinite && this.options.infiniteRetentionAsEmptyRules) {
             return [];
+        }
+        if (rendersWithoutShardGroups(this.options.server ?? "2.7")) {
+            return infinite ? [] : [{ type: "expire", everySeconds: b.retentionSeconds }];
         }
         if (b.retentionSeconds === 0 && b.shardGroupDurationSeconds === 0) {
             return [];
