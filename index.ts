@@ -90,7 +90,9 @@ export = async () => {
         influxdbInternalUrl: influx.internalUrl,
         influxdbOrg: influx.org,
         influxdbOrgId: influx.orgId,
-        /** Kubernetes: the port-forward that makes influxdbUrl reachable from this machine. */
+        /** Kubernetes: where the providers' own port-forward goes (no `kubectl port-forward` needed for `up`). */
+        influxdbKubernetes: influx.kubernetesAccess,
+        /** Kubernetes: the port-forward for a person (the InfluxDB UI at http://localhost:8086). */
         influxdbPortForward: "portForwardCommand" in influx ? influx.portForwardCommand : undefined,
         /** Docker, Kubernetes: the InfluxDB UI login set at first boot; the password is a secret. */
         influxdbUsername: "username" in influx ? influx.username : undefined,

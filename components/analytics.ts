@@ -4,6 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Authorization, Backfill, Bucket, Task } from "../dynamic-providers";
 import { ConnectionArgs } from "../dynamic-providers/connection";
 import { FlagsmithInfluxEnv, InfluxConnection } from "./connection";
+import { managementConnection } from "./influxdb-common";
 import {
     bucketsReferenced,
     checkDownsamplingTask,
@@ -204,7 +205,7 @@ export class InfluxAnalytics extends pulumi.ComponentResource {
         const bucket = args.bucket ?? "default";
         const names = analyticsBucketNames(bucket);
         const retention = { ...DEFAULT_RETENTION, ...args.retention };
-        const connection: ConnectionArgs = { url: influx.managementUrl, token: influx.adminToken, ...args.timeouts };
+        const connection: ConnectionArgs = { ...managementConnection(influx), ...args.timeouts };
         const adopt = pulumi.output(args.adopt ?? false);
         const child: pulumi.CustomResourceOptions = {
             parent: this,

@@ -2,6 +2,7 @@ import { isIP } from "net";
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
 import { MIN_RETENTION_SECONDS } from "../dynamic-providers/bucket";
+import type { KubernetesAccess } from "../dynamic-providers/kubernetes-forward";
 import { settingError } from "./errors";
 
 /**
@@ -12,6 +13,11 @@ export interface InfluxConnection {
     readonly internalUrl: pulumi.Output<string>;
     /** URL the dynamic providers use from the machine running `pulumi up`, e.g. `http://localhost:8086`. */
     readonly managementUrl: pulumi.Output<string>;
+    /**
+     * An in-cluster server the providers reach through a port-forward of their own (Kubernetes without
+     * `managementUrl`); `managementUrl` is then its in-cluster address. Undefined: `managementUrl` is reached directly.
+     */
+    readonly kubernetesAccess?: pulumi.Output<KubernetesAccess>;
     /** Organization name. */
     readonly org: pulumi.Output<string>;
     /** Organization ID, resolved through the API. */

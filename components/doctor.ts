@@ -7,11 +7,16 @@ import { execFileSync } from "child_process";
 import type { Authorization as ApiAuthorization, Bucket as ApiBucket } from "@influxdata/influxdb-client-apis";
 import { Connection, readApi } from "../dynamic-providers/client";
 import { failureCauseOf } from "../dynamic-providers/task";
+import type { KubernetesAccess } from "../dynamic-providers/kubernetes-forward";
+
+const isPlainRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
 
 /** What the doctor needs from the stack's outputs. */
 export interface DoctorInputs {
-    /** `influxdbUrl`: the API as seen from this machine. */
+    /** `influxdbUrl`: the API as seen from this machine (Kubernetes: its in-cluster address, see `kubernetes`). */
     readonly managementUrl: string;
+    /** `influxdbKubernetes`: the in-cluster server reached through a port-forward of the doctor's own. */
+    readonly kubernetes?: KubernetesAccess;
     /** `influxdbOperatorToken`. */
     readonly operatorToken: string;
     /** `influxdbOrgId`. */
@@ -61,6 +66,9 @@ export function inputsFromOutputs(outputs: Record<string, unknown>): DoctorInput
         orgId: outputs.influxdbOrgId as string,
         env: { INFLUXDB_TOKEN: env.INFLUXDB_TOKEN as string, INFLUXDB_BUCKET: env.INFLUXDB_BUCKET as string },
         taskIds: (outputs.taskIds ?? {}) as Record<string, string>,
+        ...(isPlainRecord(outputs.influxdbKubernetes)
+            ? { kubernetes: outputs.influxdbKubernetes as unknown as KubernetesAccess }
+            : {}),
     };
 }
 
@@ -111,7 +119,12 @@ async function lastPoints(conn: Connection, orgId: string, bucket: string): Prom
 /** Runs every check against the live server. */
 export async function diagnose(inputs: DoctorInputs, now = Math.floor(Date.now() / 1000)): Promise<Finding[]> {
     const quick = { readyTimeoutSeconds: 5, operationTimeoutSeconds: 15, requestTimeoutSeconds: 10 };
-    const operator: Connection = { url: inputs.managementUrl, token: inputs.operatorToken, ...quick };
+    const operator: Connection = {
+        url: inputs.managementUrl,
+        token: inputs.operatorToken,
+        ...quick,
+        ...(inputs.kubernetes ? { kubernetes: inputs.kubernetes } : {}),
+    };
     const findings: Finding[] = [];
     try {
         await readApi(operator, "read the organization", (a) => a.orgs.getOrgsID({ orgID: inputs.orgId }));
@@ -121,7 +134,9 @@ export async function diagnose(inputs: DoctorInputs, now = Math.floor(Date.now()
             check: "InfluxDB",
             ok: false,
             detail: (e as Error).message,
-            fix: "start InfluxDB, or on Kubernetes run the port-forward `pulumi stack output influxdbPortForward`",
+            fix:
+                "start InfluxDB (Kubernetes: `kubectl -n <namespace> get pods`; the doctor reaches it through the " +
+                "Kubernetes API with the default kubeconfig, or `influxdbUrl` when influxdb.managementUrl is set)",
         });
         return findings;
     }

@@ -3,6 +3,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { Organization } from "../dynamic-providers/organization";
+import { ConnectionArgs } from "../dynamic-providers/connection";
 import { checkNonEmpty, InfluxConnection, parseRetention, validated } from "./connection";
 import { settingError } from "./errors";
 
@@ -76,17 +77,28 @@ export function firstBootSettings(args: FirstBootArgs, label: string) {
 export function lookUpOrgId(
     parent: pulumi.Resource,
     name: string,
-    c: Pick<InfluxConnection, "managementUrl" | "adminToken" | "org" | "readiness" | "server">,
+    c: Pick<InfluxConnection, "managementUrl" | "kubernetesAccess" | "adminToken" | "org" | "readiness" | "server">,
 ): pulumi.Output<string> {
     // The Pulumi ID is the organization ID; unlike the orgId output, a preview knows it even when the lookup is updated.
     return new Organization(
         `${name}-org`,
-        { connection: { url: c.managementUrl, token: c.adminToken }, name: c.org },
+        { connection: managementConnection(c), name: c.org },
         { parent, dependsOn: c.readiness, deletedWith: c.server },
     ).id;
 }
 
 /** The InfluxConnection outputs, for `registerOutputs`. */
+/** How the providers reach the server's API: `managementUrl`, through the providers' own port-forward if any. */
+export function managementConnection(
+    c: Pick<InfluxConnection, "managementUrl" | "kubernetesAccess" | "adminToken">,
+): ConnectionArgs {
+    return {
+        url: c.managementUrl,
+        token: c.adminToken,
+        ...(c.kubernetesAccess ? { kubernetes: c.kubernetesAccess } : {}),
+    };
+}
+
 export function connectionOutputs(c: InfluxConnection): Record<string, pulumi.Output<string>> {
     return {
         internalUrl: c.internalUrl,

@@ -21,14 +21,13 @@
  *   PVC (v4.Chart would). Render locally when that detail matters:
  *   `helm template influxdb influxdb2 --repo https://helm.influxdata.com/ --version 2.1.2 -f values.yaml`.
  *
- * Reaching the API from the machine running Pulumi (`managementUrl`): the service is ClusterIP, so the default
- * `http://localhost:8086` expects a port-forward running during `pulumi up`:
- *
- *     kubectl -n <namespace> port-forward svc/<service> 8086:8086
- *
- * (the exact command is the `portForwardCommand` output). Alternatives: set `managementUrl` to an ingress
- * (`extraValues: { ingress: { enabled: true, hostname: ... } }`), a LoadBalancer or a NodePort address
- * (`extraValues: { service: { type: "LoadBalancer" } }`).
+ * Reaching the API from the machine running Pulumi: the service is ClusterIP, so by default the providers open a
+ * port-forward of their own through the Kubernetes API to a ready InfluxDB pod (dynamic-providers/kubernetes-forward.ts),
+ * with the kubeconfig and context the Kubernetes provider uses (`kubernetes:kubeconfig`, `kubernetes:context`, else
+ * $KUBECONFIG or ~/.kube/config): `pulumi up` alone works, no `kubectl port-forward`. Set `managementUrl` instead for
+ * an address Pulumi reaches directly: an ingress (`extraValues: { ingress: { enabled: true, hostname: ... } }`), a
+ * LoadBalancer or a NodePort (`extraValues: { service: { type: "LoadBalancer" } }`). `portForwardCommand` is for a
+ * person (the InfluxDB UI).
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
@@ -44,6 +43,7 @@ import {
 } from "./connection";
 import { adminCredentials, firstBootSettings, connectionOutputs, FirstBootArgs, lookUpOrgId } from "./influxdb-common";
 import { settingError } from "./errors";
+import type { KubernetesAccess } from "../dynamic-providers/kubernetes-forward";
 
 /** The chart: name, pinned version, repository. */
 export const INFLUXDB2_CHART = {
@@ -130,8 +130,12 @@ export interface KubernetesInfluxDBArgs extends FirstBootArgs {
      * or a key tree (`.json`). Default: {@link INFLUXDB2_CHART_KEYS_FILE}.
      */
     readonly chartValuesFile?: string;
-    /** URL of the API from the machine running Pulumi. Default `http://localhost:8086` (port-forward, see above). */
+    /** URL of the API from the machine running Pulumi. Default: none, the providers' own port-forward (see above). */
     readonly managementUrl?: pulumi.Input<string>;
+    /** Kubeconfig (contents or path) of that port-forward. Default `kubernetes:kubeconfig`, else the default one. */
+    readonly kubeconfig?: pulumi.Input<string>;
+    /** Kubeconfig context of that port-forward. Default `kubernetes:context`, else the current context. */
+    readonly kubeContext?: pulumi.Input<string>;
     /** Seconds Helm waits for the release to be ready. Default 600; positive. */
     readonly timeout?: pulumi.Input<number>;
 }
@@ -149,10 +153,20 @@ export function influxdb2Fullname(releaseName: string, nameOverride?: string, fu
     return trim(releaseName.includes(name) ? releaseName : `${releaseName}-${name}`);
 }
 
+/** The influxdb2 chart's API port in the pod (templates/statefulset.yaml of influxdb2 2.1.2). */
+export const INFLUXDB_CONTAINER_PORT = 8086;
+
+/** The label selector of the chart's pods: `influxdb.selectorLabels` (templates/_helpers.tpl of influxdb2 2.1.2). */
+export function influxdb2PodSelector(releaseName: string, nameOverride?: string): string {
+    const name = (nameOverride || INFLUXDB2_CHART.chart).substring(0, 63).replace(/-+$/, "");
+    return `app.kubernetes.io/name=${name},app.kubernetes.io/instance=${releaseName}`;
+}
+
 /** InfluxDB 2.x from the influxdb2 Helm chart. */
 export class KubernetesInfluxDB extends pulumi.ComponentResource implements InfluxConnection {
     public readonly internalUrl: pulumi.Output<string>;
     public readonly managementUrl: pulumi.Output<string>;
+    public readonly kubernetesAccess?: pulumi.Output<KubernetesAccess>;
     public readonly org: pulumi.Output<string>;
     public readonly orgId: pulumi.Output<string>;
     public readonly adminToken: pulumi.Output<string>;
@@ -205,9 +219,10 @@ export class KubernetesInfluxDB extends pulumi.ComponentResource implements Infl
         const tag = validated(args.image?.tag ?? DEFAULT_INFLUXDB_TAG, (v) => checkInflux2Tag(v, `${label} image.tag`));
         const { org, bucket, username, retention } = firstBootSettings(args, label);
         const size = args.persistence?.size;
-        const managementUrl = validated(args.managementUrl ?? `http://localhost:${INFLUXDB_SERVICE_PORT}`, (v) =>
-            checkHttpUrl(v, `${label} managementUrl`),
-        );
+        const managementUrl =
+            args.managementUrl === undefined
+                ? undefined
+                : validated(args.managementUrl, (v) => checkHttpUrl(v, `${label} managementUrl`));
         const timeout = validated(args.timeout ?? 600, (v) => {
             if (!Number.isInteger(v) || v <= 0) {
                 throw settingError(`${label} timeout: must be a positive number of seconds, got ${v}.`);
@@ -312,7 +327,31 @@ export class KubernetesInfluxDB extends pulumi.ComponentResource implements Infl
             .apply(([r, n, f]) => influxdb2Fullname(r, n, f));
         this.internalUrl = pulumi.interpolate`http://${this.serviceName}.${this.namespace}.svc.cluster.local:${servicePort}`;
         this.portForwardCommand = pulumi.interpolate`kubectl -n ${this.namespace} port-forward svc/${this.serviceName} ${INFLUXDB_SERVICE_PORT}:${servicePort}`;
-        this.managementUrl = pulumi.output(managementUrl);
+        if (managementUrl === undefined) {
+            // The providers' own port-forward to the chart's pods (selector labels: influxdb.selectorLabels in
+            // templates/_helpers.tpl, container port 8086 in templates/statefulset.yaml of influxdb2 2.1.2).
+            const k8sConfig = new pulumi.Config("kubernetes");
+            this.managementUrl = this.internalUrl;
+            this.kubernetesAccess = pulumi
+                .all([
+                    args.kubeconfig ?? k8sConfig.getSecret("kubeconfig") ?? "",
+                    args.kubeContext ?? k8sConfig.get("context") ?? "",
+                    this.namespace,
+                    releaseName,
+                    nameOverride,
+                ])
+                .apply(([kubeconfig, context, namespace, release, n]) =>
+                    compact({
+                        kubeconfig: kubeconfig || undefined,
+                        context: context || undefined,
+                        namespace,
+                        podSelector: influxdb2PodSelector(release, n),
+                        port: INFLUXDB_CONTAINER_PORT,
+                    }),
+                );
+        } else {
+            this.managementUrl = pulumi.output(managementUrl);
+        }
         this.org = pulumi.output(org);
         this.initialBucket = pulumi.output(bucket);
         this.adminToken = pulumi.secret(token);

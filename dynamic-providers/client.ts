@@ -2,7 +2,8 @@
 // (Some modules are required inside functions, a habit from when Pulumi serialized the providers themselves; since
 // the stub (stub.ts) loads this code in the plugin, that is no longer needed, only harmless.)
 import type { AuthorizationsAPI, BucketsAPI, OrgsAPI, TasksAPI } from "@influxdata/influxdb-client-apis";
-import { mapError, statusOf } from "./errors";
+import { influxApiError, mapError, redact, statusOf } from "./errors";
+import { forwardedUrl, KubernetesAccess } from "./kubernetes-forward";
 import { DEFAULT_RETRY_POLICY, REAL_DEPS, RetryPolicy, withRetry } from "./retry";
 
 /** Connection details as the providers receive them (already unwrapped from secrets by the engine). */
@@ -17,6 +18,11 @@ export interface Connection {
     readonly operationTimeoutSeconds?: number;
     /** Timeout of a single HTTP request, in seconds. Default 30. Creates wait up to the operation's budget. */
     readonly requestTimeoutSeconds?: number;
+    /**
+     * An in-cluster InfluxDB reached through a port-forward opened by the provider itself (kubernetes-forward.ts);
+     * `url` then names the in-cluster address. Absent: `url` is reached directly.
+     */
+    readonly kubernetes?: KubernetesAccess;
 }
 
 /** The typed API clients for one connection. */
@@ -36,6 +42,24 @@ export interface Apis {
 
 function policyFor(conn: Connection, seconds: number | undefined): RetryPolicy {
     return { ...DEFAULT_RETRY_POLICY, deadlineMs: (seconds ?? DEFAULT_RETRY_POLICY.deadlineMs / 1000) * 1000 };
+}
+
+/** The base URL requests go to: `url`, or the local end of the port-forward for an in-cluster server. */
+async function baseUrl(conn: Connection, operation: string): Promise<string> {
+    if (!conn.kubernetes) return conn.url;
+    try {
+        return await forwardedUrl(conn.kubernetes);
+    } catch (e) {
+        throw influxApiError(
+            redact(
+                `${operation} failed: cannot open a port-forward to InfluxDB in namespace ${conn.kubernetes.namespace} ` +
+                    `through the Kubernetes API (kubeconfig ${conn.kubernetes.kubeconfig ? "from kubernetes:kubeconfig" : "from $KUBECONFIG or ~/.kube/config"}` +
+                    `${conn.kubernetes.context ? `, context ${conn.kubernetes.context}` : ""}): ${(e as Error).message}. ` +
+                    "Fix the kubeconfig, or set influxdb.managementUrl to an address Pulumi reaches directly",
+                [conn.token],
+            ),
+        );
+    }
 }
 
 function apisFor(conn: Connection, timeoutMs = (conn.requestTimeoutSeconds ?? 30) * 1000): Apis {
@@ -158,7 +182,8 @@ async function run<T>(
     fn: (apis: Apis) => Promise<T>,
     recover?: (apis: Apis) => Promise<T | undefined>,
 ): Promise<T> {
-    const apis = apisFor(conn);
+    const direct = { ...conn, url: await baseUrl(conn, operation) };
+    const apis = apisFor(direct);
     const operationSeconds = conn.operationTimeoutSeconds ?? DEFAULT_RETRY_POLICY.deadlineMs / 1000;
     // The first call to a server that has not answered yet may wait for it to come up (e.g. first-boot setup).
     const seconds = answered.includes(conn.url)
@@ -170,7 +195,7 @@ async function run<T>(
     // the retry made another (a duplicate task, an orphan token). So a slow create is waited for, up to the rest of
     // the operation's budget, rather than abandoned after requestTimeoutSeconds.
     const attemptApis = () =>
-        recover ? apisFor(conn, Math.max(1000, policy.deadlineMs - (Date.now() - started))) : apis;
+        recover ? apisFor(direct, Math.max(1000, policy.deadlineMs - (Date.now() - started))) : apis;
     const attempt = async () => {
         try {
             return await fn(attemptApis());

@@ -1,5 +1,6 @@
 // Pure helpers shared by the providers' check and diff: unknowns, connection validation, field comparison.
 import type { Connection } from "./client";
+import { kubernetesAccessProblems } from "./kubernetes-forward";
 
 /** How the engine sends a value that is not known yet (previews). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -52,6 +53,11 @@ export function checkConnection(connection: unknown): CheckFailure[] {
             property: "connection.token",
             reason: "connection.token is empty: pass the InfluxDB API token (as a Pulumi secret)",
         });
+    }
+    if (!isUnknown(c.kubernetes)) {
+        for (const reason of kubernetesAccessProblems(c.kubernetes)) {
+            failures.push({ property: "connection.kubernetes", reason });
+        }
     }
     for (const key of ["readyTimeoutSeconds", "operationTimeoutSeconds", "requestTimeoutSeconds"] as const) {
         const v = c[key];
@@ -159,8 +165,11 @@ export function connectionKey(c: unknown): unknown {
     if (c === null || typeof c !== "object") {
         return c;
     }
-    const { url, token } = c as Partial<Connection>;
-    return { url, token };
+    const { url, token, kubernetes } = c as Partial<Connection>;
+    // The in-cluster target counts; how Pulumi gets there (kubeconfig, context) does not change the resource.
+    return kubernetes
+        ? { url, token, kubernetes: [kubernetes.namespace, kubernetes.podSelector, kubernetes.port] }
+        : { url, token };
 }
 
 /**

@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { KubernetesAccess } from "./kubernetes-forward";
 
 /** How a dynamic resource reaches the InfluxDB API. */
 export interface ConnectionArgs {
@@ -12,6 +13,8 @@ export interface ConnectionArgs {
     readonly operationTimeoutSeconds?: pulumi.Input<number>;
     /** Timeout of a single HTTP request, in seconds. Default 30. Creates wait up to the operation's budget. */
     readonly requestTimeoutSeconds?: pulumi.Input<number>;
+    /** An in-cluster InfluxDB the provider reaches through a port-forward of its own. Default none: `url` directly. */
+    readonly kubernetes?: pulumi.Input<KubernetesAccess>;
 }
 
 /** The connection as a secret input, so the token never lands in state or previews in plain text. */

@@ -139,6 +139,37 @@ describeWithReference("the charts rendered from the values the program emits", O
                 }
             });
 
+            it("the providers' own port-forward selects the InfluxDB pod the chart creates, at its API port", function () {
+                const access = outputs.influxdbKubernetes as
+                    { namespace: string; podSelector: string; port: number } | undefined;
+                if (access === undefined) {
+                    // influxdb.managementUrl set: no port-forward.
+                    assert.ok(outputs.influxdbUrl !== outputs.influxdbInternalUrl);
+                    return;
+                }
+                const set = influx.find((m) => m.kind === "StatefulSet")!;
+                const template = (set.spec as { template: { metadata: { labels: Record<string, string> } } }).template;
+                for (const pair of access.podSelector.split(",")) {
+                    const [k, v] = pair.split("=");
+                    assert.strictEqual(template.metadata.labels[k], v, `pod label ${k}`);
+                }
+                // The Service selects the same pods (the selector is the chart's selectorLabels).
+                const url = new URL(String(outputs.influxdbInternalUrl));
+                const svc = manifest(influx, "Service", url.hostname.split(".")[0]);
+                const selector = (svc.spec as { selector: Record<string, string> }).selector;
+                assert.deepStrictEqual(
+                    Object.entries(selector)
+                        .map(([k, v]) => `${k}=${v}`)
+                        .sort(),
+                    access.podSelector.split(",").sort(),
+                );
+                const containers = (
+                    set.spec as { template: { spec: { containers: { ports?: { containerPort: number }[] }[] } } }
+                ).template.spec.containers;
+                assert.ok(containers.some((c) => (c.ports ?? []).some((p) => p.containerPort === access.port)));
+                assert.strictEqual(access.namespace, url.hostname.split(".")[1]);
+            });
+
             it("the InfluxDB URL Flagsmith gets names the service and port the chart creates", function () {
                 const url = new URL(String((outputs.flagsmithEnv as Record<string, string>).INFLUXDB_URL));
                 const [service, namespace] = url.hostname.split(".");

@@ -25,6 +25,7 @@ import {
     MockArgs,
     MockOutputs,
     MockRun,
+    resolveOutput,
     resolveOutputs,
     runProgram,
     RunOptions,
@@ -464,7 +465,14 @@ describe("InfluxDB components", () => {
             const run = await runSettings({ platform: "kubernetes" });
             const out = await resolveOutputs(run.result);
             assert.strictEqual(out.internalUrl.value, "http://influxdb.influxdb-test.svc.cluster.local:8086");
-            assert.strictEqual(out.managementUrl.value, "http://localhost:8086");
+            // No managementUrl: the providers reach the in-cluster URL through their own port-forward to the pods.
+            assert.strictEqual(out.managementUrl.value, "http://influxdb.influxdb-test.svc.cluster.local:8086");
+            const access = await resolveOutput((run.result as KubernetesInfluxDB).kubernetesAccess!);
+            assert.deepStrictEqual(access.value, {
+                namespace: "influxdb-test",
+                podSelector: "app.kubernetes.io/name=influxdb,app.kubernetes.io/instance=influxdb",
+                port: 8086,
+            });
             assert.strictEqual(
                 out.portForwardCommand.value,
                 "kubectl -n influxdb-test port-forward svc/influxdb 8086:8086",
@@ -478,6 +486,7 @@ describe("InfluxDB components", () => {
             const r = await resolveOutputs(renamed.result);
             assert.strictEqual(r.internalUrl.value, "http://influxdb-tsdb.analytics.svc.cluster.local:8086");
             assert.strictEqual(r.managementUrl.value, "https://influxdb.example.com");
+            assert.strictEqual((renamed.result as KubernetesInfluxDB).kubernetesAccess, undefined, "reached directly");
             const full = await runSettings({ platform: "kubernetes", extraValues: { fullnameOverride: "tsdb-main" } });
             assert.strictEqual((await resolveOutputs(full.result)).serviceName.value, "tsdb-main");
         });
@@ -511,7 +520,7 @@ describe("InfluxDB components", () => {
             assert.deepStrictEqual(k.readiness, [k.server]);
             await assertConnection(k, {
                 internalUrl: "http://influxdb.influxdb-test.svc.cluster.local:8086",
-                managementUrl: "http://localhost:8086",
+                managementUrl: "http://influxdb.influxdb-test.svc.cluster.local:8086",
                 org: "influxdata",
                 orgId: ORG_ID,
                 adminToken: TOKEN,
