@@ -2,7 +2,7 @@
 // outputs every InfluxConnection registers.
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { Organization } from "../dynamic-providers/organization";
+import { Organization, OrganizationProbe } from "../dynamic-providers/organization";
 import { ConnectionArgs } from "../dynamic-providers/connection";
 import { checkNonEmpty, InfluxConnection, parseRetention, validated } from "./connection";
 import { settingError } from "./errors";
@@ -73,21 +73,28 @@ export function firstBootSettings(args: FirstBootArgs, label: string) {
     };
 }
 
-/** Resolves the organization's ID through the API once the server is ready. */
+/**
+ * Resolves the organization's ID through the API once the server is ready. At every preview and update a probe asks
+ * the server for that ID again: a different answer means a new, empty server behind the same URL (a new first boot:
+ * a pod restarted without persistence, a changed release), so the lookup is replaced, and with it every bucket, task
+ * and token of the organization, which the next `up` recreates in the new server (the preview shows them replaced,
+ * the lookup with `[diff: ~organizationIdOnServer]`). A probe that cannot reach the server changes nothing.
+ */
 export function lookUpOrgId(
     parent: pulumi.Resource,
     name: string,
     c: Pick<InfluxConnection, "managementUrl" | "kubernetesAccess" | "adminToken" | "org" | "readiness" | "server">,
 ): pulumi.Output<string> {
     // The Pulumi ID is the organization ID; unlike the orgId output, a preview knows it even when the lookup is updated.
+    const connection = managementConnection(c);
+    const probe = OrganizationProbe.get(`${name}-org-probe`, c.org, connection, { parent, dependsOn: c.readiness });
     return new Organization(
         `${name}-org`,
-        { connection: managementConnection(c), name: c.org },
+        { connection, name: c.org, organizationIdOnServer: probe.orgId },
         { parent, dependsOn: c.readiness, deletedWith: c.server },
     ).id;
 }
 
-/** The InfluxConnection outputs, for `registerOutputs`. */
 /** How the providers reach the server's API: `managementUrl`, through the providers' own port-forward if any. */
 export function managementConnection(
     c: Pick<InfluxConnection, "managementUrl" | "kubernetesAccess" | "adminToken">,
@@ -99,6 +106,7 @@ export function managementConnection(
     };
 }
 
+/** The InfluxConnection outputs, for `registerOutputs`. */
 export function connectionOutputs(c: InfluxConnection): Record<string, pulumi.Output<string>> {
     return {
         internalUrl: c.internalUrl,

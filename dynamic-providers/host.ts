@@ -3,7 +3,7 @@ import type * as pulumi from "@pulumi/pulumi";
 import { authorizationProvider } from "./authorization";
 import { backfillProvider } from "./backfill";
 import { bucketProvider } from "./bucket";
-import { organizationProvider } from "./organization";
+import { organizationProbeProvider, organizationProvider } from "./organization";
 import type { ProviderKind } from "./stub";
 import { taskProvider } from "./task";
 
@@ -13,5 +13,6 @@ export const providers: Readonly<Record<ProviderKind, pulumi.dynamic.ResourcePro
     Backfill: backfillProvider,
     Bucket: bucketProvider,
     Organization: organizationProvider,
+    OrganizationProbe: organizationProbeProvider,
     Task: taskProvider,
 };

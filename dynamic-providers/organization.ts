@@ -13,11 +13,17 @@ export interface OrganizationArgs {
     readonly connection: pulumi.Input<ConnectionArgs>;
     /** Name of an existing organization. Changing it looks up another organization (replacement). */
     readonly name: pulumi.Input<string>;
+    /**
+     * The ID the server has for `name` now ({@link OrganizationProbe}). Default: not compared. Differing from the ID
+     * looked up before, the lookup is replaced: the server behind the URL is a new one (a new first boot).
+     */
+    readonly organizationIdOnServer?: pulumi.Input<string>;
 }
 
 interface OrganizationInputs {
     readonly connection: Connection;
     readonly name: string;
+    readonly organizationIdOnServer?: string;
 }
 
 interface OrganizationOutputs extends OrganizationInputs {
@@ -36,9 +42,28 @@ export function checkOrganization(news: Record<string, unknown>) {
 const ORG_RULES: readonly DiffRule<Partial<OrganizationOutputs>, Partial<OrganizationInputs>>[] = [
     { name: "name", old: (o) => o.name, new: (n) => n.name, replaces: true },
     { name: "connection", old: (o) => connectionKey(o.connection), new: (n) => connectionKey(n.connection) },
+    {
+        // Only a known, non-empty answer of the probe counts: a preview that could not reach the server changes nothing.
+        name: "organizationIdOnServer",
+        old: (o) => o.orgId,
+        new: (n) => n.organizationIdOnServer,
+        when: (n) => !isUnknown(n.organizationIdOnServer) && !!n.organizationIdOnServer,
+        replaces: true,
+    },
 ];
 
 async function resolve(inputs: OrganizationInputs): Promise<{ id: string; outs: OrganizationOutputs }> {
+    const org = await findOrganization(inputs);
+    if (!org?.id) {
+        throw new Error(
+            `organization "${inputs.name}" not found at ${inputs.connection.url}: check the org setting ` +
+                `(the name or ID of an existing organization the token can read; an inactive token sees none)`,
+        );
+    }
+    return { id: org.id, outs: compact({ ...inputs, orgId: org.id }) };
+}
+
+async function findOrganization(inputs: Pick<OrganizationInputs, "connection" | "name">) {
     const list = await callApi(inputs.connection, `look up organization "${inputs.name}"`, (a) =>
         a.orgs.getOrgs({ org: inputs.name }),
     ).catch((e: { status?: number }) => {
@@ -49,20 +74,14 @@ async function resolve(inputs: OrganizationInputs): Promise<{ id: string; outs: 
     });
     // By name first; then, as Flagsmith's INFLUXDB_ORG and the InfluxDB clients accept an ID too (http/requests.go
     // `queryOrganization` of InfluxDB v2.7.12 tries `org` as an ID), by ID when no organization has that name.
-    const org =
+    return (
         (list.orgs ?? []).find((o) => o.name === inputs.name) ??
         (isOrgId(inputs.name)
             ? await readApi(inputs.connection, `read organization ${inputs.name}`, (a) =>
                   a.orgs.getOrgsID({ orgID: inputs.name }),
               )
-            : undefined);
-    if (!org?.id) {
-        throw new Error(
-            `organization "${inputs.name}" not found at ${inputs.connection.url}: check the org setting ` +
-                `(the name or ID of an existing organization the token can read; an inactive token sees none)`,
-        );
-    }
-    return { id: org.id, outs: compact({ ...inputs, orgId: org.id }) };
+            : undefined)
+    );
 }
 
 /** An InfluxDB ID: 16 lower-case hex characters. */
@@ -105,5 +124,81 @@ export class Organization extends InfluxResource {
 
     constructor(name: string, args: OrganizationArgs, opts?: pulumi.CustomResourceOptions) {
         super("Organization", name, args, ["orgId"], opts);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// OrganizationProbe: which organization ID the server behind the URL has now, read at every preview and update.
+// ---------------------------------------------------------------------------------------------------------------
+
+/** What a probe answers. */
+interface ProbeOutputs {
+    readonly connection: Connection;
+    readonly name: string;
+    /** The organization's ID on the server now; empty when the probe could not tell. */
+    readonly orgId: string;
+    /** Why the probe could not tell (unreachable, refused); empty when it could. */
+    readonly problem: string;
+}
+
+/** How long a probe may take: a preview that cannot reach InfluxDB (a pull request's) must not wait for it. */
+const PROBE_SECONDS = 5;
+
+/**
+ * Asks the server, quickly, for the organization's ID. Never fails: a server that cannot be reached or refuses gives
+ * an empty ID and the reason, and the stack then goes on with the ID it has.
+ */
+export async function probeOrganization(
+    props: Pick<ProbeOutputs, "connection" | "name">,
+): Promise<{ orgId: string; problem: string }> {
+    const quick = {
+        ...props.connection,
+        readyTimeoutSeconds: PROBE_SECONDS,
+        operationTimeoutSeconds: PROBE_SECONDS,
+        requestTimeoutSeconds: PROBE_SECONDS,
+    };
+    try {
+        const org = await findOrganization({ connection: quick, name: props.name });
+        return org?.id
+            ? { orgId: org.id, problem: "" }
+            : { orgId: "", problem: `no organization "${props.name}" on the server` };
+    } catch (e) {
+        return { orgId: "", problem: (e as Error).message };
+    }
+}
+
+// Read only (`OrganizationProbe.get`): the engine reads it at every preview and update; nothing to create or delete.
+export const organizationProbeProvider = influxProvider<ProbeOutputs, ProbeOutputs>({
+    check: (news) => checkConnection(news.connection),
+    diff: () => ({ changes: false }),
+    create: async (inputs) => ({ id: inputs.name, outs: { ...inputs, ...(await probeOrganization(inputs)) } }),
+    read: async (id, props) => ({ id, props: { ...props, ...(await probeOrganization(props)) } }),
+    update: async (_id, _olds, news) => ({ ...news, ...(await probeOrganization(news)) }),
+});
+
+/**
+ * Which ID the server behind a connection has now for an organization, read (never created) at every `preview` and
+ * `up`: compared with the ID a stack looked up before, it tells that the server is a new one (an empty server after a
+ * new first boot behind the same URL). Get it with {@link OrganizationProbe.get}; its Pulumi ID is the organization
+ * name.
+ */
+export class OrganizationProbe extends InfluxResource {
+    /** The organization's ID on the server now; empty when the probe could not tell (see `problem`). */
+    declare public readonly orgId: pulumi.Output<string>;
+    /** Why the probe could not tell; empty when it could. */
+    declare public readonly problem: pulumi.Output<string>;
+
+    private constructor(name: string, args: OrganizationArgs, opts?: pulumi.CustomResourceOptions) {
+        super("OrganizationProbe", name, args, ["orgId", "problem"], opts);
+    }
+
+    /** Reads the organization named `org` through `connection`; `opts.dependsOn` should hold the server's readiness. */
+    static get(
+        name: string,
+        org: pulumi.Input<string>,
+        connection: pulumi.Input<ConnectionArgs>,
+        opts?: pulumi.CustomResourceOptions,
+    ): OrganizationProbe {
+        return new OrganizationProbe(name, { connection, name: org }, { ...opts, id: org });
     }
 }

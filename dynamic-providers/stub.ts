@@ -9,7 +9,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 
 /** The dynamic resource kinds, i.e. the keys of `host.ts`'s `providers`. */
-export type ProviderKind = "Authorization" | "Backfill" | "Bucket" | "Organization" | "Task";
+export type ProviderKind = "Authorization" | "Backfill" | "Bucket" | "Organization" | "OrganizationProbe" | "Task";
 
 /** Path of the implementation module, relative to the Pulumi program's directory. */
 export const HOST_MODULE = "./dynamic-providers/host";

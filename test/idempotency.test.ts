@@ -75,7 +75,7 @@ describe("idempotency: up, then preview and refresh with no changes", function (
         assert.strictEqual(steps.length, 13);
     });
 
-    it("preview --expect-no-changes: every resource is the same, and the preview sends no request", async function () {
+    it("preview --expect-no-changes: every resource is the same; the only request is the organization probe's", async function () {
         target.standIn?.resetCounts();
         const { steps } = await stack.preview(program);
         assert.strictEqual(steps.length, 13);
@@ -83,7 +83,8 @@ describe("idempotency: up, then preview and refresh with no changes", function (
             steps.filter((s) => s.op !== "same").map((s) => `${s.name}: ${s.op}`),
             [],
         );
-        assert.deepStrictEqual(target.standIn?.requestCounts() ?? {}, {});
+        // The probe asks whether the server is still the one the stack deployed into (a read, at every preview).
+        assert.deepStrictEqual(target.standIn?.requestCounts() ?? {}, target.standIn ? { "GET /api/v2/orgs": 1 } : {});
     });
 
     it("refresh --expect-no-changes: reads back what was written; the provider's Diff against the program is empty", async function () {
@@ -119,7 +120,7 @@ describe("idempotency: up, then preview and refresh with no changes", function (
         }
     });
 
-    it("after the refresh, preview and up change nothing, send no request, and export the same outputs", async function () {
+    it("after the refresh, preview and up change nothing, send only the probe's lookups, and export the same outputs", async function () {
         target.standIn?.resetCounts();
         const preview = await stack.preview(program);
         assert.ok(
@@ -131,7 +132,7 @@ describe("idempotency: up, then preview and refresh with no changes", function (
             steps.every((s) => s.op === "same"),
             JSON.stringify(opsByName(steps)),
         );
-        assert.deepStrictEqual(target.standIn?.requestCounts() ?? {}, {});
+        assert.deepStrictEqual(target.standIn?.requestCounts() ?? {}, target.standIn ? { "GET /api/v2/orgs": 2 } : {});
         const outputs = await resolveOutputs(run.result);
         const firstOutputs = await resolveOutputs(first.result);
         // Only the task health differs: it reports the runs recorded before the refresh.

@@ -41,6 +41,7 @@ const NAMESPACE = "kubernetes:core/v1:Namespace";
 const SECRET = "kubernetes:core/v1:Secret";
 const RELEASE = "kubernetes:helm.sh/v3:Release";
 const ORGANIZATION = "pulumi-nodejs:dynamic/influxdb:Organization";
+const ORGANIZATION_PROBE = "pulumi-nodejs:dynamic/influxdb:OrganizationProbe";
 
 const ORG_ID = "0a1b2c3d4e5f6789";
 /** The committed key tree of the pinned chart's values.yaml, the components' default. */
@@ -630,7 +631,15 @@ describe("InfluxDB components", () => {
             assert.deepStrictEqual(run.resources.map((r) => r.type).sort(), [
                 "flagsmith:influxdb:ExternalInfluxDB",
                 ORGANIZATION,
+                ORGANIZATION_PROBE,
             ]);
+            // The probe is read (Resource.get), by the organization's name, at every preview and update.
+            const probe = run.one(ORGANIZATION_PROBE);
+            assert.strictEqual(probe.id, "analytics");
+            assert.deepStrictEqual(probe.inputs.connection, {
+                url: "http://influxdb.monitoring:8086",
+                token: "external-token-9",
+            });
             const org = run.one(ORGANIZATION);
             assert.deepStrictEqual(org.inputs.connection, {
                 url: "http://influxdb.monitoring:8086",

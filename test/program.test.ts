@@ -382,7 +382,7 @@ describe("the program (index.ts) under mocks", function () {
             const types = new Set(r.resources.filter((x) => x.custom).map((x) => x.type));
             assert.deepStrictEqual(
                 [...types].sort(),
-                [TYPES.authorization, TYPES.bucket, TYPES.organization, TYPES.task].sort(),
+                [TYPES.authorization, TYPES.bucket, TYPES.organization, TYPES.organizationProbe, TYPES.task].sort(),
             );
             const out = await stackOutputs(r.result);
             assert.deepStrictEqual(out.flagsmithEnv.value, {

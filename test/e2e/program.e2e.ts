@@ -219,10 +219,15 @@ describe("end to end: the real Pulumi CLI and influxd 2.7.12", function () {
         dev = await project.stack("dev", externalConfig(proxy.url, "e2e", "default", influx.token));
     });
 
-    it("2. preview of the empty stack lists exactly what up creates, and sends no request to influxd", async function () {
+    it("2. preview of the empty stack lists exactly what up creates; its only request is the organization probe", async function () {
         proxy.take();
         const preview = await dev.preview();
-        assert.deepStrictEqual(proxy.take(), [], "no request during the preview");
+        // The probe (a read, at every preview) asks the server which ID the organization has: nothing else.
+        assert.deepStrictEqual(
+            proxy.take().map((r) => `${r.method} ${r.path}`),
+            ["GET /api/v2/orgs"],
+            "only the probe's lookup during the preview",
+        );
         const up = await dev.up();
         const creates = (steps: readonly { op: string; urn: string }[]) =>
             steps
@@ -610,6 +615,50 @@ describe("end to end: the real Pulumi CLI and influxd 2.7.12", function () {
         const err = await failureOf(() => stack.preview());
         assert.match(err.message, /offset: InfluxDB 2.7 parses a task offset .* write 24h for 1d/);
         assert.deepStrictEqual(proxy.take(), [], "nothing reached influxd");
+    });
+
+    it("a new first boot behind the same URL: the preview shows the recreation, up recreates it all there", async function () {
+        const before = await startInfluxd({ influxd: tools.influxd, org: "reboot", bucket: "reboot" });
+        const after = await startInfluxd({
+            influxd: tools.influxd,
+            org: "reboot",
+            bucket: "reboot",
+            token: before.token,
+        });
+        const front = await startRecordingProxy(before.url);
+        try {
+            const stack = await project.stack("reboot", externalConfig(front.url, "reboot", "reboot", before.token));
+            await stack.up();
+            assert.notStrictEqual(after.orgId, before.orgId);
+            front.retarget(after.url);
+            front.take();
+            const preview = await stack.preview();
+            const op = (type: string) => preview.steps.filter((s) => s.type.endsWith(type)).map((s) => s.op);
+            assert.deepStrictEqual(op(":Organization"), ["replace"], preview.stdout);
+            assert.ok(preview.stdout.includes("organizationIdOnServer"), "the preview says why: " + preview.stdout);
+            for (const type of [":Bucket", ":Task", ":Authorization"]) {
+                assert.ok(op(type).length > 0 && op(type).every((o) => o === "replace"), `${type}: ${op(type).join()}`);
+            }
+            assert.deepStrictEqual(writes(front.take()), [], "a preview writes nothing");
+            await stack.up();
+            const outputs = await stack.outputs();
+            assert.strictEqual(outputs.influxdbOrgId.value, after.orgId);
+            await assertAnalyticsSet(
+                new Server(after.url, after.token, after.orgId),
+                "reboot",
+                flagsmithTokenOf(outputs),
+            );
+            const again = await stack.preview({ expectNoChanges: true });
+            assert.ok(
+                again.steps.every((s) => s.op === "same" || s.op === "read"),
+                JSON.stringify(again.steps),
+            );
+            await stack.destroy();
+        } finally {
+            await front.close();
+            await before.stop();
+            await after.stop();
+        }
     });
 
     it("9. destroy leaves nothing of the stack on the server, and another stack's resources untouched", async function () {

@@ -23,12 +23,14 @@ export interface RecordingProxy {
     loseNextAnswer(method: string, path: string): void;
     /** The answers still to be lost (`method path`). */
     readonly toLose: readonly string[];
+    /** Sends what follows to another server (`http://host:port`): a new server behind the same URL. */
+    retarget(target: string): void;
     close(): Promise<void>;
 }
 
 /** Listens on a loopback port and forwards every request to `target` (an `http://host:port` URL). */
 export async function startRecordingProxy(target: string): Promise<RecordingProxy> {
-    const to = new URL(target);
+    let to = new URL(target);
     let requests: RecordedRequest[] = [];
     const losing: string[] = [];
     const server = http.createServer((req, res) => {
@@ -88,6 +90,10 @@ export async function startRecordingProxy(target: string): Promise<RecordingProx
         },
         get toLose() {
             return [...losing];
+        },
+        retarget(next) {
+            to = new URL(next);
+            // Kept-alive connections to the proxy stay; each request is forwarded anew, to the new target.
         },
         close: async () => {
             for (const s of sockets) s.destroy();

@@ -307,6 +307,12 @@ export class LiveStack {
 
     /** The mock's newResource: dynamic resources go to the engine, others keep their inputs (plus mocked outputs). */
     private async onNewResource(args: MockArgs, ctx: RunContext): Promise<Record<string, unknown>> {
+        if (args.id !== undefined && args.type.startsWith(DYNAMIC_PREFIX)) {
+            // `Resource.get` of a dynamic resource: the engine reads it through the provider, in previews too.
+            const urn = `urn:pulumi:${this.options.stack ?? "test"}::${this.options.project ?? "project"}::${args.type}::${args.name}`;
+            const read = await this.engine.get(urn, args.id, args.rawInputs);
+            return { ...read.properties, [MOCK_ID]: read.id };
+        }
         const resource = ctx.pending.get(keyOf(args.type, args.name));
         if (!resource) {
             throw new Error(`live engine: no registration seen for ${args.type} "${args.name}"`);

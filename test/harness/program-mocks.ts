@@ -12,6 +12,7 @@ export const TYPES = {
     secret: "kubernetes:core/v1:Secret",
     release: "kubernetes:helm.sh/v3:Release",
     organization: "pulumi-nodejs:dynamic/influxdb:Organization",
+    organizationProbe: "pulumi-nodejs:dynamic/influxdb:OrganizationProbe",
     bucket: "pulumi-nodejs:dynamic/influxdb:Bucket",
     task: "pulumi-nodejs:dynamic/influxdb:Task",
     authorization: "pulumi-nodejs:dynamic/influxdb:Authorization",

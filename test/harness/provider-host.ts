@@ -454,6 +454,17 @@ export class Engine {
         return state;
     }
 
+    /**
+     * `Resource.get`: Read of a resource the stack does not manage, as the engine does in previews and updates alike
+     * (the given props, unwrapped from secrets, as both the old outputs and inputs). Not kept in the state.
+     */
+    async get(urn: string, id: string, props: Props): Promise<{ id: string; properties: Props }> {
+        await this.ensureConfigured();
+        const { value } = unwrapSecrets(props);
+        const res = await this.rpc("Read", urn, () => this.host.read(id, urn, value, value));
+        return { id: res.id, properties: unwrapSecrets(res.properties).value };
+    }
+
     /** Delete (if there is state) and forget the resource. */
     async destroy(urn: string): Promise<void> {
         const old = this.states.get(urn);
