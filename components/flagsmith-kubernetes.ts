@@ -4,6 +4,7 @@
 import * as crypto from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { compact } from "../dynamic-providers/common";
 import * as random from "@pulumi/random";
 import { chartKeysFile, isPlainObject, validateChartValues } from "./chart-values";
 import { FLAGSMITH_MANAGED_ENV, FlagsmithInfluxEnv } from "./connection";
@@ -291,19 +292,27 @@ export function externalDatabaseUrl(parts: {
 }
 
 /**
- * Chart values for the database: the dev Postgres with `devPassword`, or the external database: its `url` (a secret),
- * or, given by parts, the Secret `urlSecret` that holds the URL built by externalDatabaseUrl.
+ * Chart values for the database: the dev Postgres with `devPassword` on the program's volume claim `devClaim`, or the
+ * external database: its `url` (a secret), or, given by parts, the Secret `urlSecret` that holds the URL built by
+ * externalDatabaseUrl.
  */
 export function databaseValues(
     db: FlagsmithExternalDatabase | undefined,
     devPassword?: pulumi.Input<string>,
     urlSecret?: { readonly name: string; readonly key: string },
+    devClaim?: pulumi.Input<string>,
 ): Record<string, unknown> {
     if (db === undefined) {
         if (devPassword === undefined) {
             throw settingError("KubernetesFlagsmith: the dev Postgres needs a password");
         }
-        return { devPostgresql: { enabled: true, auth: { postgresPassword: pulumi.secret(devPassword) } } };
+        return {
+            devPostgresql: compact({
+                enabled: true,
+                auth: { postgresPassword: pulumi.secret(devPassword) },
+                primary: devClaim === undefined ? undefined : { persistence: { existingClaim: devClaim } },
+            }),
+        };
     }
     assertExternalDatabase(db);
     if (db.url === undefined && urlSecret === undefined) {
@@ -315,6 +324,9 @@ export function databaseValues(
             : { enabled: true, urlFromExistingSecret: { enabled: true, ...urlSecret } };
     return { devPostgresql: { enabled: false }, databaseExternal: external };
 }
+
+/** Size of the dev Postgres volume: the subchart's `primary.persistence.size`. */
+const DEV_POSTGRES_SIZE = "8Gi";
 
 /**
  * Flagsmith (API, frontend, task processor) from its Helm chart, using InfluxDB for analytics.
@@ -448,6 +460,29 @@ export class KubernetesFlagsmith extends pulumi.ComponentResource {
             args.databaseExternal === undefined
                 ? new random.RandomPassword(`${name}-postgres-password`, { length: 32, special: false }, child).result
                 : undefined;
+        // The dev Postgres keeps its data on a claim of the program's own, not on the subchart's volumeClaimTemplates:
+        // a StatefulSet's claims outlive `helm uninstall`, so in an existing namespace a destroy left the old data (and
+        // its old password) for the next stack, whose new password then failed. This claim goes with the stack.
+        const devClaim =
+            args.databaseExternal === undefined
+                ? new k8s.core.v1.PersistentVolumeClaim(
+                      `${name}-postgres-data`,
+                      {
+                          metadata: {
+                              name: `${releaseName}-dev-postgresql-data`,
+                              namespace,
+                              // Bound only once the Postgres pod, which the release creates, uses it.
+                              annotations: { "pulumi.com/skipAwait": "true" },
+                          },
+                          spec: {
+                              // The subchart's defaults (primary.persistence in postgresql 12.5.8's values.yaml).
+                              accessModes: ["ReadWriteOnce"],
+                              resources: { requests: { storage: DEV_POSTGRES_SIZE } },
+                          },
+                      },
+                      child,
+                  )
+                : undefined;
         // Pods read both secrets through secretKeyRef, which Kubernetes does not refresh in running pods: a checksum
         // annotation rolls the API and task processor when either changes (e.g. the token is rotated).
         const secretsChecksum = pulumi
@@ -468,7 +503,7 @@ export class KubernetesFlagsmith extends pulumi.ComponentResource {
                 secretKeyFromExistingSecret: { enabled: true, name: secretKeySecretName, key: secretKeyKey },
                 podAnnotations,
             },
-            ...databaseValues(args.databaseExternal, devPassword, urlSecret),
+            ...databaseValues(args.databaseExternal, devPassword, urlSecret, devClaim?.metadata.name),
         };
         // Chart 0.81.0 removed its in-chart InfluxDB (no `influxdb2` key any more), so there is nothing to disable.
         // Chart 0.81.0 enables the SSE service's HorizontalPodAutoscaler (hpa.sse.enabled: true) although the SSE
@@ -493,7 +528,12 @@ export class KubernetesFlagsmith extends pulumi.ComponentResource {
             },
             {
                 parent: this,
-                dependsOn: [tokenSecret, secretKeySecret, ...(urlSecretResource ? [urlSecretResource] : [])],
+                dependsOn: [
+                    tokenSecret,
+                    secretKeySecret,
+                    ...(urlSecretResource ? [urlSecretResource] : []),
+                    ...(devClaim ? [devClaim] : []),
+                ],
             },
         );
 

@@ -91,6 +91,9 @@ describeWithReference("the charts rendered from the values the program emits", O
             let flagsmith: Manifest[];
             let outputs: Record<string, unknown>;
             let secrets: Map<string, Record<string, string>>;
+            let claims: { name: string; namespace: string; annotations: Record<string, string> }[];
+            let releaseDependsOn: string[];
+            let claimUrns: string[];
             before(async function () {
                 const main = require("../index") as () => Promise<Record<string, unknown>>;
                 const r = await runProgram(main, { config: config(), secretConfig, mocks: programMocks(), stack });
@@ -107,6 +110,16 @@ describeWithReference("the charts rendered from the values the program emits", O
                 outputs = {};
                 for (const [k, v] of Object.entries(r.result))
                     outputs[k] = (await resolveOutput(pulumi.output(v))).value;
+                claims = r.byType(TYPES.persistentVolumeClaim).map((c) => {
+                    const m = c.inputs.metadata as {
+                        name: string;
+                        namespace: string;
+                        annotations: Record<string, string>;
+                    };
+                    return { name: m.name, namespace: m.namespace, annotations: m.annotations };
+                });
+                releaseDependsOn = r.byType(TYPES.release).find((x) => x.inputs.chart === "flagsmith")!.dependsOn;
+                claimUrns = r.byType(TYPES.persistentVolumeClaim).map((c) => c.urn);
                 secrets = new Map(
                     r
                         .byType(TYPES.secret)
@@ -195,6 +208,35 @@ describeWithReference("the charts rendered from the values the program emits", O
                     const ref = got.INFLUXDB_TOKEN as { secret: string; key: string };
                     assert.strictEqual(secrets.get(ref.secret)?.[ref.key], mockToken("analytics-flagsmith-token"));
                 }
+            });
+
+            it("the dev Postgres keeps its data on the program's own claim, which goes with the stack", function () {
+                const postgres = flagsmith.filter(
+                    (m) => m.kind === "StatefulSet" && m.metadata.name.endsWith("dev-postgresql"),
+                );
+                if (postgres.length === 0) {
+                    assert.deepStrictEqual(claims, [], "an external database: no claim");
+                    return;
+                }
+                const spec = postgres[0].spec as {
+                    volumeClaimTemplates?: unknown[];
+                    template: { spec: { volumes?: { persistentVolumeClaim?: { claimName: string } }[] } };
+                };
+                // No volumeClaimTemplates: their claims would outlive `helm uninstall` with the old password's data.
+                assert.strictEqual(spec.volumeClaimTemplates, undefined);
+                const claimNames = (spec.template.spec.volumes ?? []).flatMap((v) =>
+                    v.persistentVolumeClaim ? [v.persistentVolumeClaim.claimName] : [],
+                );
+                assert.deepStrictEqual(
+                    claimNames,
+                    claims.map((c) => c.name),
+                );
+                assert.strictEqual(claims[0].namespace, postgres[0].metadata.namespace ?? claims[0].namespace);
+                assert.strictEqual(claims[0].annotations["pulumi.com/skipAwait"], "true", "bound only once used");
+                assert.ok(
+                    claimUrns.every((u) => releaseDependsOn.includes(u)),
+                    "the release waits for its claim",
+                );
             });
 
             it("Flagsmith's database URL reaches the API from a Secret, whole whatever the password", function () {

@@ -10,6 +10,7 @@ export const TYPES = {
     randomPassword: "random:index/randomPassword:RandomPassword",
     namespace: "kubernetes:core/v1:Namespace",
     secret: "kubernetes:core/v1:Secret",
+    persistentVolumeClaim: "kubernetes:core/v1:PersistentVolumeClaim",
     release: "kubernetes:helm.sh/v3:Release",
     organization: "pulumi-nodejs:dynamic/influxdb:Organization",
     organizationProbe: "pulumi-nodejs:dynamic/influxdb:OrganizationProbe",
