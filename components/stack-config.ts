@@ -211,8 +211,8 @@ export function ephemeralInfluxWarnings(influx: InfluxSettings): string[] {
     if (influx.platform !== "kubernetes" || influx.persistence?.enabled !== false) return [];
     return [
         "influxdb.persistence.enabled is false: each restart of the InfluxDB pod starts an empty server (a new first " +
-            "boot) while this stack still counts on its buckets, tasks and Flagsmith's token; after a restart run " +
-            "`pulumi refresh && pulumi up` to recreate them. Keep it false only for throwaway stacks.",
+            "boot) without the buckets, tasks and Flagsmith's token this stack made; the next `pulumi up` notices the new " +
+            "server and recreates them, but the points written before are gone. Keep it false only for throwaway stacks.",
     ];
 }
 

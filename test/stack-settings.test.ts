@@ -440,13 +440,13 @@ describe("stack settings: secrets stored in plain text", function () {
 });
 
 describe("stack settings: an InfluxDB without persistence", function () {
-    it("warns on Kubernetes that a pod restart empties the server, and what to run then", function () {
+    it("warns on Kubernetes that a pod restart empties the server, and what the next up does", function () {
         const [warning] = ephemeralInfluxWarnings({ platform: "kubernetes", persistence: { enabled: false } });
         assert.match(
             warning,
             /^influxdb\.persistence\.enabled is false: each restart of the InfluxDB pod starts an empty/,
         );
-        assert.match(warning, /pulumi refresh && pulumi up/);
+        assert.match(warning, /the next `pulumi up` notices the new server and recreates them/);
         assert.deepStrictEqual(ephemeralInfluxWarnings({ platform: "kubernetes" }), []);
         assert.deepStrictEqual(ephemeralInfluxWarnings({ platform: "kubernetes", persistence: { enabled: true } }), []);
     });
