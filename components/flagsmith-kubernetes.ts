@@ -325,8 +325,33 @@ export function databaseValues(
     return { devPostgresql: { enabled: false }, databaseExternal: external };
 }
 
-/** Size of the dev Postgres volume: the subchart's `primary.persistence.size`. */
-const DEV_POSTGRES_SIZE = "8Gi";
+/** Seconds before the task processor's first liveness probe: a first install's migrations take a minute or two. */
+export const TASK_PROCESSOR_LIVENESS_DELAY_SECONDS = 180;
+
+/**
+ * The dev Postgres volume the program creates, from `devPostgresql.primary.persistence` in extraValues with the
+ * subchart's defaults (postgresql 12.5.8's values.yaml: 8Gi, the cluster's storage class; `-` means none). None when
+ * persistence is off or the user names an `existingClaim`.
+ */
+export function devPostgresPersistence(extraValues: Record<string, unknown>): {
+    ownClaim: boolean;
+    size: pulumi.Input<string>;
+    storageClassName?: pulumi.Input<string>;
+} {
+    const p = ((extraValues.devPostgresql as { primary?: { persistence?: Record<string, unknown> } } | undefined)
+        ?.primary?.persistence ?? {}) as {
+        enabled?: unknown;
+        existingClaim?: unknown;
+        size?: pulumi.Input<string>;
+        storageClass?: pulumi.Input<string>;
+    };
+    const storageClass = p.storageClass === "" ? undefined : p.storageClass;
+    return {
+        ownClaim: p.enabled !== false && !p.existingClaim,
+        size: p.size ?? "8Gi",
+        storageClassName: storageClass === "-" ? "" : storageClass,
+    };
+}
 
 /**
  * Flagsmith (API, frontend, task processor) from its Helm chart, using InfluxDB for analytics.
@@ -463,8 +488,9 @@ export class KubernetesFlagsmith extends pulumi.ComponentResource {
         // The dev Postgres keeps its data on a claim of the program's own, not on the subchart's volumeClaimTemplates:
         // a StatefulSet's claims outlive `helm uninstall`, so in an existing namespace a destroy left the old data (and
         // its old password) for the next stack, whose new password then failed. This claim goes with the stack.
+        const devPersistence = devPostgresPersistence(extraValues);
         const devClaim =
-            args.databaseExternal === undefined
+            args.databaseExternal === undefined && devPersistence.ownClaim
                 ? new k8s.core.v1.PersistentVolumeClaim(
                       `${name}-postgres-data`,
                       {
@@ -474,11 +500,11 @@ export class KubernetesFlagsmith extends pulumi.ComponentResource {
                               // Bound only once the Postgres pod, which the release creates, uses it.
                               annotations: { "pulumi.com/skipAwait": "true" },
                           },
-                          spec: {
-                              // The subchart's defaults (primary.persistence in postgresql 12.5.8's values.yaml).
+                          spec: compact({
                               accessModes: ["ReadWriteOnce"],
-                              resources: { requests: { storage: DEV_POSTGRES_SIZE } },
-                          },
+                              resources: { requests: { storage: devPersistence.size } },
+                              storageClassName: devPersistence.storageClassName,
+                          }),
                       },
                       child,
                   )
@@ -510,7 +536,15 @@ export class KubernetesFlagsmith extends pulumi.ComponentResource {
         // service is off (sse.enabled: false), leaving an HPA whose target does not exist: it follows sse.enabled
         // unless extraValues set it.
         const sse = (extraValues as { sse?: { enabled?: unknown } }).sse?.enabled === true;
-        const values = mergeValues(mergeValues({ hpa: { sse: { enabled: sse } } }, extraValues), managed);
+        // The task processor starts with `waitfordb --waitfor 30 --migrations` (api/scripts/run-docker.sh of
+        // Flagsmith, `run_task_processor`) while, on a first install, the API's init container is still migrating;
+        // with the chart's liveness probe (5 s delay, 5 failures 10 s apart) it was killed and restarted meanwhile.
+        // Its first probe waits TASK_PROCESSOR_LIVENESS_DELAY_SECONDS unless extraValues set it.
+        const defaults = {
+            hpa: { sse: { enabled: sse } },
+            taskProcessor: { livenessProbe: { initialDelaySeconds: TASK_PROCESSOR_LIVENESS_DELAY_SECONDS } },
+        };
+        const values = mergeValues(mergeValues(defaults, extraValues), managed);
         validateChartValues(values, valuesFile, validationOptions);
         this.values = values;
 

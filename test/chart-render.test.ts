@@ -12,6 +12,7 @@ import { resolveOutput, runProgram } from "./harness/mocks";
 import { mockToken, programMocks, TYPES } from "./harness/program-mocks";
 import { describeWithReference, referencePath } from "./harness/reference-data";
 import { yamlTextProblem } from "../components/connection";
+import { TASK_PROCESSOR_LIVENESS_DELAY_SECONDS } from "../components/flagsmith-kubernetes";
 
 const CHARTS = {
     influxdb2: referencePath("charts/influxdb2-2.1.2"),
@@ -208,6 +209,18 @@ describeWithReference("the charts rendered from the values the program emits", O
                     const ref = got.INFLUXDB_TOKEN as { secret: string; key: string };
                     assert.strictEqual(secrets.get(ref.secret)?.[ref.key], mockToken("analytics-flagsmith-token"));
                 }
+            });
+
+            it("the task processor's first liveness probe waits out a first install's migrations", function () {
+                const deployment = manifest(flagsmith, "Deployment", `${flagsmithRelease}-task-processor`);
+                const container = (
+                    deployment.spec as {
+                        template: {
+                            spec: { containers: { name: string; livenessProbe: { initialDelaySeconds: number } }[] };
+                        };
+                    }
+                ).template.spec.containers.find((c) => c.name === "flagsmith-task-processor")!;
+                assert.strictEqual(container.livenessProbe.initialDelaySeconds, TASK_PROCESSOR_LIVENESS_DELAY_SECONDS);
             });
 
             it("the dev Postgres keeps its data on the program's own claim, which goes with the stack", function () {

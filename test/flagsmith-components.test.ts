@@ -432,8 +432,22 @@ describe("KubernetesFlagsmith", () => {
         const run = await runK8s();
         const v = values(run);
         const password = generated("fs-postgres-password");
-        assert.deepStrictEqual(v.devPostgresql, { enabled: true, auth: { postgresPassword: password } });
+        assert.deepStrictEqual(v.devPostgresql, {
+            enabled: true,
+            auth: { postgresPassword: password },
+            primary: { persistence: { existingClaim: "flagsmith-test-dev-postgresql-data" } },
+        });
         assert.ok(!("databaseExternal" in v));
+        // The claim is the stack's own (deleted with it), with the subchart's defaults, awaited by nobody.
+        const claim = run.one("kubernetes:core/v1:PersistentVolumeClaim");
+        assert.deepStrictEqual(claim.inputs.spec, {
+            accessModes: ["ReadWriteOnce"],
+            resources: { requests: { storage: "8Gi" } },
+        });
+        assert.deepStrictEqual((claim.inputs.metadata as { annotations: unknown }).annotations, {
+            "pulumi.com/skipAwait": "true",
+        });
+        assert.ok(run.one(RELEASE).dependsOn.includes(claim.urn), "the release after its claim");
         const release = run.one(RELEASE);
         assert.ok(
             release.secretInputs.includes("values.devPostgresql.auth.postgresPassword"),
@@ -522,9 +536,28 @@ describe("KubernetesFlagsmith", () => {
         assert.deepStrictEqual(v.api.extraEnv, { PREVENT_SIGNUP: "true" });
         assert.deepStrictEqual(v.taskProcessor.enabled, true);
         assert.deepStrictEqual(v.taskProcessor.replicacount, 3);
-        assert.deepStrictEqual((v.devPostgresql.primary as Record<string, unknown>).persistence, { size: "2Gi" });
+        assert.deepStrictEqual((v.devPostgresql.primary as Record<string, unknown>).persistence, {
+            size: "2Gi",
+            existingClaim: "flagsmith-test-dev-postgresql-data",
+        });
+        assert.deepStrictEqual(
+            (run.one("kubernetes:core/v1:PersistentVolumeClaim").inputs.spec as { resources: unknown }).resources,
+            { requests: { storage: "2Gi" } },
+            "the claim takes the size asked of the subchart",
+        );
         assert.strictEqual(v.devPostgresql.enabled, true);
         assert.deepStrictEqual(v.ingress, { api: { enabled: true } });
+    });
+
+    it("makes no claim of its own for a dev Postgres on the user's claim or without persistence", async () => {
+        for (const persistence of [{ existingClaim: "mine" }, { enabled: false }]) {
+            const run = await runK8s({ extraValues: { devPostgresql: { primary: { persistence } } } });
+            assert.strictEqual(run.byType("kubernetes:core/v1:PersistentVolumeClaim").length, 0);
+            assert.deepStrictEqual(
+                (values(run).devPostgresql.primary as Record<string, unknown>).persistence,
+                persistence,
+            );
+        }
     });
 
     it("deploys into a given namespace without creating one", async () => {
