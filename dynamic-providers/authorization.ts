@@ -1,7 +1,7 @@
 // Authorization: an InfluxDB API token as a Pulumi resource. The token is shown only on create, kept as a secret.
 import * as pulumi from "@pulumi/pulumi";
 import type { Authorization as ApiAuthorization, Permission } from "@influxdata/influxdb-client-apis";
-import { callApi, callApiOrNotFound, Connection, readListed } from "./client";
+import { Connection, deleteApi, readListed, writeApi } from "./client";
 import {
     CheckFailure,
     checkConnection,
@@ -230,7 +230,7 @@ export async function createAuthorization(
 ): Promise<{ id: string; outs: AuthorizationOutputs }> {
     const conn = inputs.connection;
     const started = Date.now();
-    const created = await callApi(
+    const created = await writeApi(
         conn,
         `create token "${inputs.description}"`,
         (a) =>
@@ -290,7 +290,7 @@ export async function readAuthorization(
 }
 
 export async function updateAuthorization(id: string, olds: AuthorizationOutputs, news: AuthorizationInputs) {
-    const a = await callApi(news.connection, `update token "${news.description}" (${id})`, (x) =>
+    const a = await writeApi(news.connection, `update token "${news.description}" (${id})`, (x) =>
         x.authorizations.patchAuthorizationsID({
             authID: id,
             body: { status: news.status, description: news.description },
@@ -300,7 +300,7 @@ export async function updateAuthorization(id: string, olds: AuthorizationOutputs
 }
 
 export async function deleteAuthorization(id: string, props: AuthorizationOutputs): Promise<void> {
-    await callApiOrNotFound(props.connection, `delete token "${props.description}" (${id})`, (x) =>
+    await deleteApi(props.connection, `delete token "${props.description}" (${id})`, (x) =>
         x.authorizations.deleteAuthorizationsID({ authID: id }),
     );
 }

@@ -3,7 +3,7 @@
 // downsampled bucket, which is itself managed). Idempotent on the server side: the query's `to()` rewrites the same
 // points (same series and timestamps) with the same values, so running it twice does not double any count.
 import * as pulumi from "@pulumi/pulumi";
-import { callApi, Connection } from "./client";
+import { Connection, writeApi } from "./client";
 import { checkConnection, checkId, compact, connectionKey, diffByRules, DiffRule, isUnknown } from "./common";
 import { InfluxResource, InfluxResourceArgs, influxProvider } from "./resource";
 import { analyzeFlux } from "./flux-analyzer";
@@ -62,7 +62,7 @@ export function diffBackfill(olds: Partial<BackfillInputs>, news: Partial<Backfi
 async function runBackfill(i: BackfillInputs): Promise<{ id: string; outs: BackfillOutputs }> {
     const ranAt = new Date().toISOString();
     // A failure leaves no Backfill in the state, so the next `pulumi up` runs it again (it rewrites the same points).
-    await callApi(i.connection, `backfill "${i.description ?? "query"}"`, (a) => a.runForEffects(i.orgId, i.flux));
+    await writeApi(i.connection, `backfill "${i.description ?? "query"}"`, (a) => a.runForEffects(i.orgId, i.flux));
     return { id: `${i.orgId}-${Date.now().toString(36)}`, outs: compact({ ...i, ranAt }) };
 }
 

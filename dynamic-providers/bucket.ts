@@ -1,7 +1,7 @@
 // Bucket: an InfluxDB bucket as a Pulumi resource. Pure check/diff/mapping functions plus a thin provider.
 import * as pulumi from "@pulumi/pulumi";
 import type { Bucket as ApiBucket } from "@influxdata/influxdb-client-apis";
-import { callApi, callApiOrNotFound, Connection, readListed } from "./client";
+import { Connection, deleteApi, readApi, readListed, writeApi } from "./client";
 import { isInfluxApiError } from "./errors";
 import {
     CheckFailure,
@@ -264,15 +264,13 @@ function needsUpdate(inputs: BucketInputs, b: ApiBucket): boolean {
 
 async function findByName(conn: Connection, orgId: string, name: string): Promise<ApiBucket | undefined> {
     // InfluxDB answers a name filter that matches nothing with 404 "bucket not found", not an empty list.
-    const list = await callApiOrNotFound(conn, `look up bucket "${name}"`, (a) =>
-        a.buckets.getBuckets({ orgID: orgId, name }),
-    );
+    const list = await readApi(conn, `look up bucket "${name}"`, (a) => a.buckets.getBuckets({ orgID: orgId, name }));
     return (list?.buckets ?? []).find((b) => b.name === name);
 }
 
 async function patchBucket(inputs: BucketInputs, id: string, currentRetentionSeconds: number): Promise<ApiBucket> {
     return sendRetention(inputs, currentRetentionSeconds, (retentionRules) =>
-        callApi(inputs.connection, `update bucket "${inputs.name}"`, (a) =>
+        writeApi(inputs.connection, `update bucket "${inputs.name}"`, (a) =>
             a.buckets.patchBucketsID({
                 bucketID: id,
                 body: { name: inputs.name, description: inputs.description, retentionRules },
@@ -287,7 +285,7 @@ export async function createBucket(inputs: BucketInputs): Promise<{ id: string; 
     let bucket: ApiBucket;
     try {
         bucket = await sendRetention(inputs, undefined, (retentionRules) =>
-            callApi(
+            writeApi(
                 conn,
                 `create bucket "${inputs.name}"`,
                 (a) =>
@@ -389,7 +387,7 @@ export async function updateBucket(id: string, olds: BucketOutputs, news: Bucket
 
 /** Deletes the bucket; already gone is success. */
 export async function deleteBucket(id: string, props: BucketOutputs): Promise<void> {
-    await callApiOrNotFound(props.connection, `delete bucket "${props.name}" (${id})`, (a) =>
+    await deleteApi(props.connection, `delete bucket "${props.name}" (${id})`, (a) =>
         a.buckets.deleteBucketsID({ bucketID: id }),
     );
 }

@@ -4,6 +4,7 @@
 import type { AuthorizationsAPI, BucketsAPI, OrgsAPI, TasksAPI } from "@influxdata/influxdb-client-apis";
 import { influxApiError, mapError, redact, statusOf } from "./errors";
 import { forwardedUrl, KubernetesAccess } from "./kubernetes-forward";
+import { forgetListings, sharedListing } from "./listings";
 import { DEFAULT_RETRY_POLICY, REAL_DEPS, RetryPolicy, withRetry } from "./retry";
 
 /** Connection details as the providers receive them (already unwrapped from secrets by the engine). */
@@ -157,12 +158,12 @@ export function fluxRuntimeError(csv: string): string | undefined {
 const answered: string[] = [];
 
 /**
- * Runs one API operation that may write: waits for readiness, retries transient failures, maps errors (naming
+ * Runs one API operation that may change the server (a create or an update): waits for readiness, retries transient failures, maps errors (naming
  * `operation`), and drops the server's shared listings before and after (a listing that overlapped the write may
  * miss it). `recover`, when given, runs before retrying a failure the server may have applied (a lost create answer)
  * and may return the already-created resource so that no duplicate is made.
  */
-export async function callApi<T>(
+export async function writeApi<T>(
     conn: Connection,
     operation: string,
     fn: (apis: Apis) => Promise<T>,
@@ -249,16 +250,16 @@ async function orNotFound<T>(call: Promise<T>): Promise<T | undefined> {
     }
 }
 
-/** Like callApi, but answers `undefined` when the server says 404. */
-export function callApiOrNotFound<T>(
+/** A delete, through writeApi: a 404 (already gone) is success and answers `undefined`. */
+export function deleteApi<T>(
     conn: Connection,
     operation: string,
     fn: (apis: Apis) => Promise<T>,
 ): Promise<T | undefined> {
-    return orNotFound(callApi(conn, operation, fn));
+    return orNotFound(writeApi(conn, operation, fn));
 }
 
-/** A read-only call (no effect on shared listings); `undefined` when the server says 404. */
+/** A call that only reads (shared listings stay): readiness, retries and errors as writeApi; 404 answers `undefined`. */
 export function readApi<T>(
     conn: Connection,
     operation: string,
@@ -267,35 +268,8 @@ export function readApi<T>(
     return orNotFound(run(conn, operation, fn));
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// Shared listings: a refresh reads every resource at once, so the reads of one kind in one organization share one
-// listing (paged) instead of a GET each: the reads that start while it runs, and those that start within
-// LISTING_REUSE_MS after it finished (the plugin receives a refresh's reads over a few hundred milliseconds). Any
-// write through this client to the same server drops it, so a read never misses a change made by this process. A
-// plugin process serves one Pulumi command, so no listing outlives the command that made it.
-// ---------------------------------------------------------------------------------------------------------------
-
 /** What can be listed per organization. */
 export type ListedKind = "buckets" | "tasks" | "authorizations";
-
-/** How long a finished listing keeps serving reads, in milliseconds. */
-export const LISTING_REUSE_MS = 2000;
-
-interface Listing {
-    readonly url: string;
-    readonly items: Promise<ReadonlyMap<string, unknown>>;
-    /** When it finished (undefined while it runs). */
-    finishedAt?: number;
-}
-
-/** Listings running or recently finished, by server, token, kind and organization (hashed). */
-const listings = new Map<string, Listing>();
-
-function forgetListings(url: string): void {
-    for (const [key, listing] of listings) {
-        if (listing.url === url) listings.delete(key);
-    }
-}
 
 /** Every item of `kind` in the organization, following the pagination (buckets by 100, tasks by 500). */
 async function listAll(apis: Apis, kind: ListedKind, orgID: string): Promise<{ id?: string }[]> {
@@ -331,28 +305,10 @@ export async function readListed<T>(
     if (!orgId) {
         return readApi(conn, operation, single);
     }
-    const { createHash } = require("crypto") as typeof import("crypto");
-    const key = createHash("sha256").update(`${conn.url}\n${conn.token}\n${kind}\n${orgId}`).digest("hex");
-    const known = listings.get(key);
-    let listing =
-        known && (known.finishedAt === undefined || Date.now() - known.finishedAt <= LISTING_REUSE_MS)
-            ? known
-            : undefined;
-    if (!listing) {
-        const started: Listing = {
-            url: conn.url,
-            items: readApi(conn, `${operation} (listing ${kind})`, (a) => listAll(a, kind, orgId)).then(
-                (items) => new Map((items ?? []).map((item) => [item.id ?? "", item])),
-            ),
-        };
-        listing = started;
-        listings.set(key, started);
-        started.items.then(
-            () => (started.finishedAt = Date.now()),
-            () => listings.get(key) === started && listings.delete(key),
-        );
-    }
-    const listed = (await listing.items).get(id) as T | undefined;
+    const listing = sharedListing({ url: conn.url, token: conn.token, kind, orgId }, () =>
+        readApi(conn, `${operation} (listing ${kind})`, (a) => listAll(a, kind, orgId)),
+    );
+    const listed = (await listing).get(id) as T | undefined;
     if (listed !== undefined) {
         return listed;
     }

@@ -1,6 +1,6 @@
 // Organization: resolves an organization name to its ID. Pulumi does not own the organization: delete is a no-op.
 import * as pulumi from "@pulumi/pulumi";
-import { callApi, Connection, readApi } from "./client";
+import { Connection, readApi } from "./client";
 import { checkConnection, compact, connectionKey, diffByRules, DiffRule, isUnknown } from "./common";
 import { ConnectionArgs } from "./connection";
 import { InfluxResource, influxProvider } from "./resource";
@@ -64,18 +64,14 @@ async function resolve(inputs: OrganizationInputs): Promise<{ id: string; outs: 
 }
 
 async function findOrganization(inputs: Pick<OrganizationInputs, "connection" | "name">) {
-    const list = await callApi(inputs.connection, `look up organization "${inputs.name}"`, (a) =>
+    // A name that matches nothing is a 404 "organization name ... not found": undefined.
+    const list = await readApi(inputs.connection, `look up organization "${inputs.name}"`, (a) =>
         a.orgs.getOrgs({ org: inputs.name }),
-    ).catch((e: { status?: number }) => {
-        if (e.status === 404) {
-            return { orgs: [] };
-        }
-        throw e;
-    });
+    );
     // By name first; then, as Flagsmith's INFLUXDB_ORG and the InfluxDB clients accept an ID too (http/requests.go
     // `queryOrganization` of InfluxDB v2.7.12 tries `org` as an ID), by ID when no organization has that name.
     return (
-        (list.orgs ?? []).find((o) => o.name === inputs.name) ??
+        (list?.orgs ?? []).find((o) => o.name === inputs.name) ??
         (isOrgId(inputs.name)
             ? await readApi(inputs.connection, `read organization ${inputs.name}`, (a) =>
                   a.orgs.getOrgsID({ orgID: inputs.name }),

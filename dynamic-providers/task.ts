@@ -1,7 +1,7 @@
 // Task: an InfluxDB Flux task as a Pulumi resource. The stored flux is byte-identical to what was sent.
 import * as pulumi from "@pulumi/pulumi";
 import type { Task as ApiTask, Run as ApiRun } from "@influxdata/influxdb-client-apis";
-import { callApi, callApiOrNotFound, Connection, readApi, readListed } from "./client";
+import { Connection, deleteApi, readApi, readListed, writeApi } from "./client";
 import {
     CheckFailure,
     checkConnection,
@@ -127,13 +127,13 @@ export function taskOutputs(inputs: TaskInputs, t: ApiTask): TaskOutputs {
 }
 
 async function tasksNamed(conn: Connection, orgId: string, name: string): Promise<ApiTask[]> {
-    const list = await callApi(conn, `look up tasks named "${name}"`, (a) => a.tasks.getTasks({ orgID: orgId, name }));
-    return (list.tasks ?? []).filter((t) => t.name === name);
+    const list = await readApi(conn, `look up tasks named "${name}"`, (a) => a.tasks.getTasks({ orgID: orgId, name }));
+    return (list?.tasks ?? []).filter((t) => t.name === name);
 }
 
 async function patchTask(inputs: TaskInputs, id: string, label: string): Promise<ApiTask> {
     // Only flux, status and description: sending name/every would make the server rewrite the stored flux.
-    return callApi(inputs.connection, `update task ${label}`, (a) =>
+    return writeApi(inputs.connection, `update task ${label}`, (a) =>
         a.tasks.patchTasksID({
             taskID: id,
             body: { flux: inputs.flux, status: inputs.status, description: inputs.description },
@@ -178,7 +178,7 @@ export async function createTask(inputs: TaskInputs): Promise<{ id: string; outs
         }
     }
     const started = Date.now();
-    const created = await callApi(
+    const created = await writeApi(
         conn,
         `create task ${label}`,
         (a) =>
@@ -252,7 +252,7 @@ export async function updateTask(id: string, news: TaskInputs): Promise<TaskOutp
 }
 
 export async function deleteTask(id: string, props: TaskOutputs): Promise<void> {
-    await callApiOrNotFound(props.connection, `delete task "${props.taskName ?? id}"`, (a) =>
+    await deleteApi(props.connection, `delete task "${props.taskName ?? id}"`, (a) =>
         a.tasks.deleteTasksID({ taskID: id }),
     );
 }

@@ -2,7 +2,7 @@
 // share one listing, and no read made after a write of this process is served a listing that may predate the write.
 import * as assert from "assert";
 import type { Bucket as ApiBucket } from "@influxdata/influxdb-client-apis";
-import { callApi, Connection, readListed } from "../dynamic-providers/client";
+import { writeApi, Connection, readListed } from "../dynamic-providers/client";
 import { InfluxStandIn } from "./harness/influx-standin";
 
 describe("client: shared listings", function () {
@@ -57,7 +57,7 @@ describe("client: shared listings", function () {
         const id = standIn.outOfBand.createBucket({ name: "slow", description: "before" }).id;
         standIn.setFaults({ stallMs: 1000 });
         standIn.injectFault("PATCH /api/v2/buckets/{bucketID}", "stall");
-        const write = callApi(conn, "update bucket", (a) =>
+        const write = writeApi(conn, "update bucket", (a) =>
             a.buckets.patchBucketsID({ bucketID: id, body: { description: "after" } }),
         );
         // A listing that starts and finishes while the PATCH is held back, before it is applied.

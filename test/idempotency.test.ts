@@ -10,7 +10,7 @@ import * as assert from "assert";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
-import { LISTING_REUSE_MS } from "../dynamic-providers/client";
+import { LISTING_REUSE_MS } from "../dynamic-providers/listings";
 import { startTestTarget, TestTarget } from "./harness/influx-standin";
 import { LiveStack, opsByName } from "./harness/live-engine";
 import { MockRun, resolveOutputs, runProgram } from "./harness/mocks";

@@ -12,7 +12,7 @@ import {
     UNKNOWN,
 } from "./harness/provider-host";
 import { InfluxStandIn, startTestTarget, TestTarget } from "./harness/influx-standin";
-import { LISTING_REUSE_MS } from "../dynamic-providers/client";
+import { LISTING_REUSE_MS } from "../dynamic-providers/listings";
 
 const TYPE = "pulumi-nodejs:dynamic/influxdb:";
 let seq = 0;
