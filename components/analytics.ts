@@ -15,7 +15,7 @@ import {
     renderBackfillFlux,
     renderDownsamplingFlux,
 } from "./downsampling";
-import { parseTaskOption } from "../dynamic-providers/flux-analyzer";
+import { parseTaskOption } from "../dynamic-providers/flux";
 import { settingError } from "./errors";
 
 const DAY = 86_400;

@@ -7,7 +7,7 @@ import {
     durationToSeconds,
     goDurationProblem,
     parseTaskOption,
-} from "../dynamic-providers/flux-analyzer";
+} from "../dynamic-providers/flux";
 
 import { bucketNameProblem } from "../dynamic-providers/bucket";
 

@@ -6,7 +6,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { Connection, writeApi } from "./client";
 import { checkConnection, checkId, compact, connectionKey, diffByRules, DiffRule, isUnknown } from "./common";
 import { InfluxResource, InfluxResourceArgs, influxProvider } from "./resource";
-import { analyzeFlux } from "./flux-analyzer";
+import { analyzeFlux } from "./flux";
 
 /** Arguments of a Backfill. */
 export interface BackfillArgs extends InfluxResourceArgs {

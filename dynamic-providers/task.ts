@@ -15,7 +15,7 @@ import {
     isUnknown,
 } from "./common";
 import { InfluxResource, InfluxResourceArgs, influxProvider } from "./resource";
-import { analyzeFlux, bucketsReferenced, parseTaskOption } from "./flux-analyzer";
+import { analyzeFlux, bucketsReferenced, parseTaskOption } from "./flux";
 
 export type TaskStatus = "active" | "inactive";
 

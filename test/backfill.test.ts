@@ -4,7 +4,7 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { defaultDownsamplingTasks, renderBackfillFlux, renderDownsamplingFlux } from "../components/downsampling";
 import { Backfill } from "../dynamic-providers";
-import { analyzeFlux } from "../dynamic-providers/flux-analyzer";
+import { analyzeFlux } from "../dynamic-providers/flux";
 import { captureDynamicResources, CheckFailedError, Engine, ProviderHost, Props } from "./harness/provider-host";
 import { InfluxStandIn, startTestTarget, TestTarget } from "./harness/influx-standin";
 import { runProgram } from "./harness/mocks";

@@ -8,7 +8,7 @@ import {
     renderDownsamplingFlux,
     validateSpec,
 } from "../components/downsampling";
-import { analyzeFlux, parseFluxAst, parseTaskOption } from "../dynamic-providers/flux-analyzer";
+import { analyzeFlux, parseFluxAst, parseTaskOption } from "../dynamic-providers/flux";
 import { describeWithReference, docsTasks, FLAGSMITH_DOCS } from "./harness/reference-data";
 
 function normalizeWhitespace(flux: string): string {

@@ -5,7 +5,7 @@ import {
     durationToSeconds,
     parseTaskOption,
     resetFluxAnalyzer,
-} from "../dynamic-providers/flux-analyzer";
+} from "../dynamic-providers/flux";
 import { describeWithReference, docsTasks, FLAGSMITH_DOCS } from "./harness/reference-data";
 
 /** Replaces exactly one occurrence of `from` in `script`. */
