@@ -1,8 +1,12 @@
 // The analytics store Flagsmith reads: three buckets, the downsampling tasks, a least-privilege token, and the
 // four INFLUXDB_* variables. Pure planning (task list, bucket names, checks) is separate from the component.
 import * as pulumi from "@pulumi/pulumi";
-import { Authorization, Backfill, Bucket, Task } from "../dynamic-providers";
+import { Authorization } from "../dynamic-providers/authorization";
+import { Backfill } from "../dynamic-providers/backfill";
+import { Bucket } from "../dynamic-providers/bucket";
 import { ConnectionArgs } from "../dynamic-providers/connection";
+import { parseTaskOption } from "../dynamic-providers/flux/task-option";
+import { Task } from "../dynamic-providers/task";
 import { FlagsmithInfluxEnv, InfluxConnection } from "./connection";
 import { managementConnection } from "./influxdb-common";
 import {
@@ -15,7 +19,6 @@ import {
     renderBackfillFlux,
     renderDownsamplingFlux,
 } from "./downsampling";
-import { parseTaskOption } from "../dynamic-providers/flux";
 import { settingError } from "./errors";
 
 const DAY = 86_400;

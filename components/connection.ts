@@ -1,7 +1,7 @@
 import { isIP } from "net";
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
-import { MIN_RETENTION_SECONDS } from "../dynamic-providers/bucket";
+import { MIN_RETENTION_SECONDS } from "../dynamic-providers/influx-rules";
 import type { KubernetesAccess } from "../dynamic-providers/kubernetes-forward";
 import { settingError } from "./errors";
 

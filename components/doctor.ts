@@ -6,8 +6,8 @@
 import { execFileSync } from "child_process";
 import type { Authorization as ApiAuthorization, Bucket as ApiBucket } from "@influxdata/influxdb-client-apis";
 import { Connection, readApi } from "../dynamic-providers/client";
-import { failureCauseOf } from "../dynamic-providers/task";
 import type { KubernetesAccess } from "../dynamic-providers/kubernetes-forward";
+import { failureCauseOf } from "../dynamic-providers/task-provider";
 
 const isPlainRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
 

@@ -1,15 +1,9 @@
 // Downsampling tasks for Flagsmith's InfluxDB analytics: spec types, Flux generation in the shape of Flagsmith's
 // docs ("Using InfluxDB for Analytics"), validation, and extraction of the buckets a script reads and writes.
-import {
-    BucketReferences,
-    bucketsReferenced,
-    analyzeFlux,
-    durationToSeconds,
-    goDurationProblem,
-    parseTaskOption,
-} from "../dynamic-providers/flux";
-
-import { bucketNameProblem } from "../dynamic-providers/bucket";
+import { analyzeFlux } from "../dynamic-providers/flux/analyzer";
+import { BucketReferences, bucketsReferenced } from "../dynamic-providers/flux/references";
+import { durationToSeconds, goDurationProblem, parseTaskOption } from "../dynamic-providers/flux/task-option";
+import { bucketNameProblem } from "../dynamic-providers/influx-rules";
 
 export { bucketsReferenced };
 export type { BucketReferences };

@@ -2,8 +2,8 @@
 // outputs every InfluxConnection registers.
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { Organization, OrganizationProbe } from "../dynamic-providers/organization";
 import { ConnectionArgs } from "../dynamic-providers/connection";
+import { Organization, OrganizationProbe } from "../dynamic-providers/organization";
 import { checkNonEmpty, InfluxConnection, parseRetention, validated } from "./connection";
 import { settingError } from "./errors";
 

@@ -33,6 +33,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { chartKeysFile, isPlainObject, validateChartValues } from "./chart-values";
 import { compact } from "../dynamic-providers/common";
+import type { KubernetesAccess } from "../dynamic-providers/kubernetes-forward";
 import {
     checkHttpUrl,
     checkInflux2Tag,
@@ -43,7 +44,6 @@ import {
 } from "./connection";
 import { adminCredentials, firstBootSettings, connectionOutputs, FirstBootArgs, lookUpOrgId } from "./influxdb-common";
 import { settingError } from "./errors";
-import type { KubernetesAccess } from "../dynamic-providers/kubernetes-forward";
 
 /** The chart: name, pinned version, repository. */
 export const INFLUXDB2_CHART = {

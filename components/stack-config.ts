@@ -1,7 +1,7 @@
 // Typed, validated stack config for the program. Every problem names the config key and the fix.
 import * as pulumi from "@pulumi/pulumi";
 import { AnalyticsRetention, DEFAULT_RETENTION, TaskOverride, TaskSettings } from "./analytics";
-import { bucketNameProblem } from "../dynamic-providers/bucket";
+import { bucketNameProblem } from "../dynamic-providers/influx-rules";
 import {
     booleanSettingProblem,
     checkBindAddress,

@@ -1,7 +1,6 @@
 // One HTTP client for every provider: @influxdata/influxdb-client-apis behind readiness, retry and error mapping.
-// (Some modules are required inside functions, a habit from when Pulumi serialized the providers themselves; since
-// the stub (stub.ts) loads this code in the plugin, that is no longer needed, only harmless.)
-import type { AuthorizationsAPI, BucketsAPI, OrgsAPI, TasksAPI } from "@influxdata/influxdb-client-apis";
+import { InfluxDB, LineSplitter } from "@influxdata/influxdb-client";
+import { AuthorizationsAPI, BucketsAPI, OrgsAPI, TasksAPI } from "@influxdata/influxdb-client-apis";
 import { influxApiError, mapError, redact, statusOf } from "./errors";
 import { forwardedUrl, KubernetesAccess } from "./kubernetes-forward";
 import { forgetListings, sharedListing } from "./listings";
@@ -64,14 +63,12 @@ async function baseUrl(conn: Connection, operation: string): Promise<string> {
 }
 
 function apisFor(conn: Connection, timeoutMs = (conn.requestTimeoutSeconds ?? 30) * 1000): Apis {
-    const { InfluxDB } = require("@influxdata/influxdb-client") as typeof import("@influxdata/influxdb-client");
-    const apis = require("@influxdata/influxdb-client-apis") as typeof import("@influxdata/influxdb-client-apis");
     const influx = new InfluxDB({ url: conn.url, token: conn.token, timeout: timeoutMs });
     return {
-        buckets: new apis.BucketsAPI(influx),
-        tasks: new apis.TasksAPI(influx),
-        authorizations: new apis.AuthorizationsAPI(influx),
-        orgs: new apis.OrgsAPI(influx),
+        buckets: new BucketsAPI(influx),
+        tasks: new TasksAPI(influx),
+        authorizations: new AuthorizationsAPI(influx),
+        orgs: new OrgsAPI(influx),
         queryRows: async (orgId, flux) =>
             csvRows(
                 (await influx.transport.request(
@@ -113,7 +110,6 @@ function operationMs(conn: Connection): number {
  */
 export function csvRows(csv: string): Record<string, string>[] {
     // The client library's own splitter (quotes, doubled quotes, empty cells), as its query API uses it.
-    const { LineSplitter } = require("@influxdata/influxdb-client") as typeof import("@influxdata/influxdb-client");
     const splitter = new LineSplitter();
     const rows: Record<string, string>[] = [];
     let header: string[] | undefined;

@@ -1,5 +1,6 @@
 // Pure helpers shared by the providers' check and diff: unknowns, connection validation, field comparison.
 import type { Connection } from "./client";
+import { isInfluxId } from "./influx-rules";
 import { kubernetesAccessProblems } from "./kubernetes-forward";
 
 /** How the engine sends a value that is not known yet (previews). */
@@ -86,7 +87,7 @@ export function checkId(property: string, value: unknown): CheckFailure[] {
     if (isUnknown(value)) {
         return [];
     }
-    if (typeof value !== "string" || !/^[0-9a-f]{16}$/.test(value)) {
+    if (typeof value !== "string" || !isInfluxId(value)) {
         return [
             {
                 property,

@@ -10,12 +10,12 @@
 // test/stub-contract.test.ts replays a stub committed by an earlier version (test/fixtures/) through the real plugin;
 // an unknown kind answers with an error that says what happened instead of a bare TypeError.
 import type * as pulumi from "@pulumi/pulumi";
-import { authorizationProvider } from "./authorization";
-import { backfillProvider } from "./backfill";
-import { bucketProvider } from "./bucket";
-import { organizationProbeProvider, organizationProvider } from "./organization";
+import { authorizationProvider } from "./authorization-provider";
+import { backfillProvider } from "./backfill-provider";
+import { bucketProvider } from "./bucket-provider";
+import { organizationProbeProvider, organizationProvider } from "./organization-provider";
 import type { ProviderKind } from "./stub";
-import { taskProvider } from "./task";
+import { taskProvider } from "./task-provider";
 
 /** The provider implementations this checkout serves, by kind. */
 const served: Readonly<Record<ProviderKind, pulumi.dynamic.ResourceProvider>> = {

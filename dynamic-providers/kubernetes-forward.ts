@@ -3,6 +3,7 @@
 // port-forward (the WebSocket protocol of `kubectl port-forward`), with the kubeconfig and context the Kubernetes
 // provider uses. @kubernetes/client-node does the Kubernetes side (kubeconfig, auth, pod listing, the protocol).
 import * as net from "node:net";
+import { Writable } from "node:stream";
 
 /** Where an in-cluster InfluxDB is, for the port-forward. */
 export interface KubernetesAccess {
@@ -137,7 +138,7 @@ async function carry(
         );
         return;
     }
-    const errors = new (require("node:stream").Writable as typeof import("node:stream").Writable)({
+    const errors = new Writable({
         write(chunk: Buffer, _enc, done) {
             // The kubelet's error channel: a message means the pod's port could not be reached.
             if (chunk.length > 0) socket.destroy();

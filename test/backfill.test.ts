@@ -3,8 +3,8 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { defaultDownsamplingTasks, renderBackfillFlux, renderDownsamplingFlux } from "../components/downsampling";
-import { Backfill } from "../dynamic-providers";
-import { analyzeFlux } from "../dynamic-providers/flux";
+import { Backfill } from "../dynamic-providers/backfill";
+import { analyzeFlux } from "../dynamic-providers/flux/analyzer";
 import { captureDynamicResources, CheckFailedError, Engine, ProviderHost, Props } from "./harness/provider-host";
 import { InfluxStandIn, startTestTarget, TestTarget } from "./harness/influx-standin";
 import { runProgram } from "./harness/mocks";

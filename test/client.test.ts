@@ -2,7 +2,7 @@
 // share one listing, and no read made after a write of this process is served a listing that may predate the write.
 import * as assert from "assert";
 import type { Bucket as ApiBucket } from "@influxdata/influxdb-client-apis";
-import { writeApi, Connection, readListed } from "../dynamic-providers/client";
+import { Connection, readListed, writeApi } from "../dynamic-providers/client";
 import { InfluxStandIn } from "./harness/influx-standin";
 
 describe("client: shared listings", function () {

@@ -8,7 +8,8 @@ import {
     renderDownsamplingFlux,
     validateSpec,
 } from "../components/downsampling";
-import { analyzeFlux, parseFluxAst, parseTaskOption } from "../dynamic-providers/flux";
+import { analyzeFlux, parseFluxAst } from "../dynamic-providers/flux/analyzer";
+import { parseTaskOption } from "../dynamic-providers/flux/task-option";
 import { describeWithReference, docsTasks, FLAGSMITH_DOCS } from "./harness/reference-data";
 
 function normalizeWhitespace(flux: string): string {

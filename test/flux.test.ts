@@ -1,11 +1,6 @@
 import * as assert from "assert";
-import {
-    FluxDiagnostic,
-    analyzeFlux,
-    durationToSeconds,
-    parseTaskOption,
-    resetFluxAnalyzer,
-} from "../dynamic-providers/flux";
+import { analyzeFlux, FluxDiagnostic, resetFluxAnalyzer } from "../dynamic-providers/flux/analyzer";
+import { durationToSeconds, parseTaskOption } from "../dynamic-providers/flux/task-option";
 import { describeWithReference, docsTasks, FLAGSMITH_DOCS } from "./harness/reference-data";
 
 /** Replaces exactly one occurrence of `from` in `script`. */

@@ -3,7 +3,7 @@
 // to the InfluxDB stand-in, or to influxd in the real-server suite (test/harness/fake-kube-api.ts). `pulumi up` on Kubernetes needs no `kubectl port-forward`.
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { Bucket } from "../dynamic-providers";
+import { Bucket } from "../dynamic-providers/bucket";
 import { isKubeconfigContents, kubernetesAccessProblems, readyPod } from "../dynamic-providers/kubernetes-forward";
 import {
     captureDynamicResources,

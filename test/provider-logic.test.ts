@@ -1,20 +1,20 @@
 // Direct unit tests of the providers' pure check and diff functions.
 import * as assert from "assert";
 import {
+    checkAuthorization,
+    diffAuthorization,
+    normalizeAuthorizationInputs,
+} from "../dynamic-providers/authorization-provider";
+import {
     checkBucket,
     diffBucket,
     normalizeBucketInputs,
     retentionOf,
     retentionRulesFor,
-} from "../dynamic-providers/bucket";
-import {
-    checkAuthorization,
-    diffAuthorization,
-    normalizeAuthorizationInputs,
-} from "../dynamic-providers/authorization";
-import { checkOrganization } from "../dynamic-providers/organization";
-import { adoptableTasks, diffTask } from "../dynamic-providers/task";
+} from "../dynamic-providers/bucket-provider";
 import { UNKNOWN } from "../dynamic-providers/common";
+import { answered, checkOrganization, ProbeOutputs } from "../dynamic-providers/organization-provider";
+import { adoptableTasks, diffTask } from "../dynamic-providers/task-provider";
 
 const conn = { url: "http://localhost:8086", token: "t0ken-value" };
 const ORG = "0123456789abcdef";
@@ -274,5 +274,23 @@ describe("task adoption: only a task on this stack's own buckets", () => {
             flux: flux("default").replace("sum", "mean"),
         };
         assert.deepStrictEqual(adoptableTasks([edited], flux("default")), [edited]);
+    });
+});
+
+describe("organization probe: what a read records", () => {
+    const connection = { url: "http://influxdb:8086", token: "t" };
+    it("an answer replaces what the state had; one that cannot tell keeps it (a refresh changes nothing)", () => {
+        const state: ProbeOutputs = { connection, name: "flagsmith", orgId: "0123456789abcdef", problem: "" };
+        assert.deepStrictEqual(answered(state, { orgId: "fedcba9876543210", problem: "" }).orgId, "fedcba9876543210");
+        assert.deepStrictEqual(answered(state, { orgId: "", problem: "HTTP 401" }), state);
+    });
+    it("a first read that cannot tell records the empty ID and why", () => {
+        const given = { connection, name: "flagsmith" } as ProbeOutputs;
+        assert.deepStrictEqual(answered(given, { orgId: "", problem: "unreachable" }), {
+            connection,
+            name: "flagsmith",
+            orgId: "",
+            problem: "unreachable",
+        });
     });
 });

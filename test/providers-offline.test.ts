@@ -4,7 +4,10 @@ import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as os from "os";
 import * as path from "path";
-import { Authorization, Bucket, Organization, Task } from "../dynamic-providers";
+import { Authorization } from "../dynamic-providers/authorization";
+import { Bucket } from "../dynamic-providers/bucket";
+import { Organization } from "../dynamic-providers/organization";
+import { Task } from "../dynamic-providers/task";
 import {
     captureDynamicResources,
     CheckFailedError,

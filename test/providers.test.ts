@@ -2,7 +2,11 @@
 // stand-in (or a real InfluxDB 2 when INFLUXDB_TEST_URL / INFLUXDB_TEST_TOKEN are set).
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { Authorization, Bucket, Organization, Task } from "../dynamic-providers";
+import { Authorization } from "../dynamic-providers/authorization";
+import { Bucket } from "../dynamic-providers/bucket";
+import { LISTING_REUSE_MS } from "../dynamic-providers/listings";
+import { Organization } from "../dynamic-providers/organization";
+import { Task } from "../dynamic-providers/task";
 import {
     captureDynamicResources,
     CheckFailedError,
@@ -12,7 +16,6 @@ import {
     UNKNOWN,
 } from "./harness/provider-host";
 import { InfluxStandIn, startTestTarget, TestTarget } from "./harness/influx-standin";
-import { LISTING_REUSE_MS } from "../dynamic-providers/listings";
 
 const TYPE = "pulumi-nodejs:dynamic/influxdb:";
 let seq = 0;

@@ -1,15 +1,15 @@
 import * as assert from "assert";
+import { csvRows, fluxRuntimeError } from "../dynamic-providers/client";
+import { isInfluxApiError, mapError, redact, refusalHint } from "../dynamic-providers/errors";
 import {
     backoffDelay,
     classifyError,
-    isDeadlineExceeded,
     DEFAULT_RETRY_POLICY,
+    isDeadlineExceeded,
     parseRetryAfter,
     RetryDeps,
     withRetry,
 } from "../dynamic-providers/retry";
-import { isInfluxApiError, mapError, redact, refusalHint } from "../dynamic-providers/errors";
-import { csvRows, fluxRuntimeError } from "../dynamic-providers/client";
 
 function httpError(statusCode: number, body = "", headers: Record<string, string> = {}) {
     return Object.assign(new Error(`HTTP ${statusCode}`), { statusCode, body, headers });

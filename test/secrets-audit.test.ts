@@ -11,7 +11,11 @@
 // A last part plants plain-text copies and shows that each search finds them.
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { Authorization, Bucket, ConnectionArgs, Organization, Task } from "../dynamic-providers";
+import { Authorization } from "../dynamic-providers/authorization";
+import { Bucket } from "../dynamic-providers/bucket";
+import { ConnectionArgs } from "../dynamic-providers/connection";
+import { Organization } from "../dynamic-providers/organization";
+import { Task } from "../dynamic-providers/task";
 import * as provproto from "@pulumi/pulumi/proto/provider_pb";
 import * as statusproto from "@pulumi/pulumi/proto/status_pb";
 import { Engine, ProviderError, ProviderHost, Props, ResourceState } from "./harness/provider-host";

@@ -3,8 +3,9 @@
 // through the real dynamic-provider host against the stand-in answering as each (influx-server-kinds.ts).
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { Bucket, Task } from "../dynamic-providers";
+import { Bucket } from "../dynamic-providers/bucket";
 import { classifyError } from "../dynamic-providers/retry";
+import { Task } from "../dynamic-providers/task";
 import { cloudPlanWarnings } from "../components/stack-config";
 import { DEFAULT_RETENTION } from "../components/analytics";
 import { captureDynamicResources, Engine, ProviderHost, Props } from "./harness/provider-host";

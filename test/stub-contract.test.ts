@@ -5,7 +5,7 @@ import * as assert from "assert";
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import { Bucket } from "../dynamic-providers";
+import { Bucket } from "../dynamic-providers/bucket";
 import { HOST_MODULE, ProviderKind } from "../dynamic-providers/stub";
 import { captureDynamicResources, CheckFailedError, Engine, ProviderHost, Props } from "./harness/provider-host";
 import { InfluxStandIn, standInTarget } from "./harness/influx-standin";

@@ -11,6 +11,9 @@
 // The loaded analyzer lives on `globalThis` under a `Symbol.for` key, so one process loads it once whichever copy of
 // this module asks (the program, the providers the stub loads, the tests).
 
+import * as fs from "fs";
+import * as path from "path";
+import * as vm from "vm";
 import { astChild, astChildren, FluxAstNode, isAstNode, isTaskOptionStatement, walkAst } from "./ast";
 
 /** A problem found in a Flux script. `line` and `column` are 1-based; columns count UTF-16 code units. */
@@ -148,9 +151,6 @@ function analyzerState(): AnalyzerState {
  * has been evaluated with the instance's exports (the cycle an ES module loader resolves with live bindings).
  */
 function loadGlue(): FluxGlue {
-    const fs = require("fs") as typeof import("fs");
-    const path = require("path") as typeof import("path");
-    const vm = require("vm") as typeof import("vm");
     const wasmApi = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
     const gluePath = require.resolve("@influxdata/flux-lsp-browser/flux-lsp-browser_bg.js");

@@ -1,7 +1,7 @@
 // The stand-in's data model and the InfluxDB 2.7 rules it reproduces: IDs, tokens, permissions, retention and
 // shard-group durations, bucket names, error bodies and time formatting.
 import * as crypto from "node:crypto";
-import { RESOURCE_TYPES } from "../../dynamic-providers/authorization";
+import { RESOURCE_TYPES } from "../../dynamic-providers/influx-rules";
 
 /** An API error the way InfluxDB 2.x encodes it: HTTP status plus `{code, message}` (and maybe more fields). */
 export class ApiError extends Error {

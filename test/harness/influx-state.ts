@@ -1,7 +1,7 @@
 // The stand-in's in-memory InfluxDB: organizations, users, buckets, tasks, runs, authorizations and writes, with
 // the rules of the 2.7 services (tenant, storage, kv task service, authorization service). HTTP handlers and the
 // tests' out-of-band hooks both go through these methods.
-import { fluxAstErrors, parseFluxAst } from "../../dynamic-providers/flux";
+import { fluxAstErrors, parseFluxAst } from "../../dynamic-providers/flux/analyzer";
 import { extractTaskOptions, goDurationSeconds, rewriteTaskOptions, TaskOptionsError } from "./flux-task-options";
 import {
     ApiError,

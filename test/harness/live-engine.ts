@@ -19,8 +19,8 @@
 // request sequence on every run.
 import * as pulumi from "@pulumi/pulumi";
 import { InfluxConnection } from "../../components/connection";
-import { Organization } from "../../dynamic-providers";
 import { ConnectionArgs } from "../../dynamic-providers/connection";
+import { Organization } from "../../dynamic-providers/organization";
 import { MOCK_ID, MockArgs, MockOutputs, MockRun, runProgram, RunOptions } from "./mocks";
 import { Engine, Operation, ProviderHost, Props, ResourceState, SECRET_SIG, SECRET_SIG_KEY } from "./provider-host";
 
