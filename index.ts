@@ -2,23 +2,9 @@
 // and least-privilege token + Flagsmith wired to them. `pulumi up` per stack; see README.md.
 import * as pulumi from "@pulumi/pulumi";
 import { analyticsBucketNames, assertTasksValid, InfluxAnalytics, planTasks } from "./components/analytics";
-import { DockerFlagsmith } from "./components/flagsmith-docker";
-import { KubernetesFlagsmith } from "./components/flagsmith-kubernetes";
+import { createFlagsmith } from "./components/flagsmith";
 import { createInfluxDB } from "./components/influxdb";
-import { DockerInfluxDB } from "./components/influxdb-docker";
 import { readStackSettings } from "./components/stack-config";
-
-/** How a person reaches Flagsmith once `pulumi up` is done. */
-interface FlagsmithAccessOutputs {
-    /** What to open in a browser (Docker: the API with its bundled frontend; Kubernetes: the dashboard). */
-    readonly flagsmithUrl?: pulumi.Output<string>;
-    /** Kubernetes without a frontend ingress: the port-forward that makes flagsmithUrl work. */
-    readonly flagsmithPortForward?: pulumi.Output<string | undefined>;
-    /** Kubernetes: the API as Flagsmith's pods reach it (not reachable from outside the cluster). */
-    readonly flagsmithApiInternalUrl?: pulumi.Output<string>;
-    /** The command that creates the first Flagsmith user (a Django superuser). */
-    readonly flagsmithFirstUser?: pulumi.Output<string>;
-}
 
 export = async () => {
     const settings = readStackSettings();
@@ -42,43 +28,7 @@ export = async () => {
         backfillRange: settings.backfillRange,
     });
 
-    let flagsmith: FlagsmithAccessOutputs = {};
-    const f = settings.flagsmith;
-    if (f.platform === "docker") {
-        const docker = new DockerFlagsmith(
-            "flagsmith",
-            {
-                influxEnv: analytics.env,
-                // InfluxDB's network when it runs on Docker; else a network of Flagsmith's own (external InfluxDB).
-                network: influx instanceof DockerInfluxDB ? influx.networkName : undefined,
-                image: f.image,
-                apiPort: f.apiPort,
-                bindAddress: f.bindAddress,
-                allowedHosts: f.allowedHosts,
-                extraEnv: f.extraEnv,
-                protectData: f.protectData,
-            },
-            { dependsOn: [analytics] },
-        );
-        flagsmith = { flagsmithUrl: docker.apiUrl, flagsmithFirstUser: docker.createSuperuserCommand };
-    } else if (f.platform === "kubernetes") {
-        const k8s = new KubernetesFlagsmith(
-            "flagsmith",
-            {
-                influxEnv: analytics.env,
-                namespace: f.namespace,
-                databaseExternal: f.database,
-                extraValues: f.extraValues,
-            },
-            { dependsOn: [analytics] },
-        );
-        flagsmith = {
-            flagsmithUrl: k8s.dashboardUrl,
-            flagsmithPortForward: k8s.dashboardPortForward,
-            flagsmithApiInternalUrl: k8s.apiUrl,
-            flagsmithFirstUser: k8s.createSuperuserCommand,
-        };
-    }
+    const flagsmith = createFlagsmith(settings.flagsmith, influx, analytics);
 
     return {
         platform: settings.influx.platform,
