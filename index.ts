@@ -4,7 +4,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { analyticsBucketNames, assertTasksValid, InfluxAnalytics, planTasks } from "./components/analytics";
 import { createFlagsmith } from "./components/flagsmith";
 import { createInfluxDB } from "./components/influxdb";
-import { readStackSettings } from "./components/stack-config";
+import { readStackSettings } from "./components/settings/stack";
 
 export = async () => {
     const settings = readStackSettings();

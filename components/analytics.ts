@@ -1,16 +1,8 @@
 // The analytics store Flagsmith reads: three buckets, the downsampling tasks, a least-privilege token, and the
 // four INFLUXDB_* variables. Pure planning (task list, bucket names, checks) is separate from the component.
 import * as pulumi from "@pulumi/pulumi";
-import { Authorization } from "../dynamic-providers/authorization";
-import { Backfill } from "../dynamic-providers/backfill";
-import { Bucket } from "../dynamic-providers/bucket";
-import { ConnectionArgs } from "../dynamic-providers/connection";
-import { parseTaskOption } from "../dynamic-providers/flux/task-option";
-import { Task } from "../dynamic-providers/task";
 import { FlagsmithInfluxEnv, InfluxConnection } from "./connection";
-import { managementConnection } from "./influxdb-common";
 import {
-    bucketsReferenced,
     checkDownsamplingTask,
     defaultDownsamplingTasks,
     DownsamplingTask,
@@ -20,6 +12,14 @@ import {
     renderDownsamplingFlux,
 } from "./downsampling";
 import { settingError } from "./errors";
+import { managementConnection } from "./influxdb-common";
+import { Authorization } from "../dynamic-providers/authorization";
+import { Backfill } from "../dynamic-providers/backfill";
+import { Bucket } from "../dynamic-providers/bucket";
+import { ConnectionArgs } from "../dynamic-providers/connection";
+import { bucketsReferenced } from "../dynamic-providers/flux/references";
+import { parseTaskOption } from "../dynamic-providers/flux/task-option";
+import { Task } from "../dynamic-providers/task";
 
 const DAY = 86_400;
 

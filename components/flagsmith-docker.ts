@@ -3,8 +3,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { checkBindAddress, FLAGSMITH_MANAGED_ENV, FlagsmithInfluxEnv, validated } from "./connection";
+import { FLAGSMITH_MANAGED_ENV, FlagsmithInfluxEnv } from "./connection";
 import { resourceError, settingError } from "./errors";
+import { checkBindAddress, isPort, validated } from "./settings/validators";
 
 /** Flagsmith's unified image (API + bundled frontend), pinned to the app version of chart 0.81.0. */
 export const DEFAULT_FLAGSMITH_IMAGE = "flagsmith/flagsmith:2.227.0";
@@ -115,7 +116,7 @@ export function assertPinnedImage(image: string, what: string): string {
 
 /** Throws unless `port` is an integer in 1..65535. */
 export function assertPort(port: number, what: string): number {
-    if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    if (!isPort(port)) {
         throw settingError(`DockerFlagsmith: ${what} must be an integer in 1..65535, got ${port}`);
     }
     return port;

@@ -1,14 +1,15 @@
 // Flagsmith on Kubernetes: the Flagsmith Helm chart, pinned, wired to InfluxDB for analytics through a
 // Pulumi-managed Secret holding the least-privilege token. Every value passed is checked against the chart's values.yaml
 // (its committed key tree, components/chart-keys).
+import { isDnsLabel, isPort } from "./settings/validators";
 import * as crypto from "crypto";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { compact } from "../dynamic-providers/common";
-import * as random from "@pulumi/random";
 import { chartKeysFile, isPlainObject, validateChartValues } from "./chart-values";
 import { FLAGSMITH_MANAGED_ENV, FlagsmithInfluxEnv } from "./connection";
 import { settingError } from "./errors";
+import { compact } from "../dynamic-providers/common";
+import * as random from "@pulumi/random";
 
 /** The chart this component deploys. Pinned: the values are validated against this version's values.yaml. */
 export const FLAGSMITH_CHART = {
@@ -120,7 +121,7 @@ export function dnsLabel(base: string, max: number, what: string): string {
 
 /** Throws unless `name` is a DNS-1123 label of at most `max` characters. */
 export function assertDnsLabel(name: string, max: number, what: string): string {
-    if (name.length > max || !/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) {
+    if (!isDnsLabel(name, max)) {
         throw settingError(
             `KubernetesFlagsmith: ${what} "${name}" must be a DNS-1123 label of at most ${max} characters`,
         );
@@ -269,7 +270,7 @@ export function assertExternalDatabase(db: FlagsmithExternalDatabase): void {
             `KubernetesFlagsmith: databaseExternal without url needs ${missing.map(([k]) => k).join(", ")}`,
         );
     }
-    if (typeof db.port === "number" && (!Number.isInteger(db.port) || db.port < 1 || db.port > 65535)) {
+    if (typeof db.port === "number" && !isPort(db.port)) {
         throw settingError(`KubernetesFlagsmith: databaseExternal.port must be an integer in 1..65535, got ${db.port}`);
     }
 }

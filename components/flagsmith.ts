@@ -6,7 +6,7 @@ import { DockerFlagsmith } from "./flagsmith-docker";
 import { KubernetesFlagsmith } from "./flagsmith-kubernetes";
 import type { InfluxDB } from "./influxdb";
 import { DockerInfluxDB } from "./influxdb-docker";
-import type { FlagsmithSettings } from "./stack-config";
+import type { FlagsmithSettings } from "./settings/stack";
 
 /** How a person reaches Flagsmith once `pulumi up` is done (the stack outputs of that name). */
 export interface FlagsmithAccess {

@@ -2,10 +2,11 @@
 // outputs every InfluxConnection registers.
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
+import { InfluxConnection } from "./connection";
+import { settingError } from "./errors";
+import { checkNonEmpty, parseRetention, validated } from "./settings/validators";
 import { ConnectionArgs } from "../dynamic-providers/connection";
 import { Organization, OrganizationProbe } from "../dynamic-providers/organization";
-import { checkNonEmpty, InfluxConnection, parseRetention, validated } from "./connection";
-import { settingError } from "./errors";
 
 /**
  * First-boot setup and data protection, shared by the deployed implementations (Docker, Kubernetes). The setup runs

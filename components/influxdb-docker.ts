@@ -12,16 +12,10 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import {
-    checkInflux2Image,
-    checkPort,
-    DEFAULT_INFLUXDB_TAG,
-    InfluxConnection,
-    stackScopedName,
-    validated,
-} from "./connection";
-import { adminCredentials, firstBootSettings, connectionOutputs, FirstBootArgs, lookUpOrgId } from "./influxdb-common";
+import { InfluxConnection, stackScopedName } from "./connection";
 import { settingError } from "./errors";
+import { adminCredentials, connectionOutputs, FirstBootArgs, firstBootSettings, lookUpOrgId } from "./influxdb-common";
+import { checkInflux2Image, checkPort, DEFAULT_INFLUXDB_TAG, validated } from "./settings/validators";
 
 /** Default image: a pinned 2.x tag (the official image's `latest` is InfluxDB 3). */
 export const DEFAULT_DOCKER_IMAGE = `influxdb:${DEFAULT_INFLUXDB_TAG}`;

@@ -6,9 +6,10 @@
  */
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { checkHttpUrl, checkNonEmpty, InfluxConnection, validated } from "./connection";
-import { connectionOutputs, lookUpOrgId } from "./influxdb-common";
+import { InfluxConnection } from "./connection";
 import { resourceError, settingError } from "./errors";
+import { connectionOutputs, lookUpOrgId } from "./influxdb-common";
+import { checkHttpUrl, checkNonEmpty, validated } from "./settings/validators";
 
 /** A key of an existing Kubernetes Secret. */
 export interface ExistingSecretKeyArgs {

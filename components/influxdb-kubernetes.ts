@@ -32,18 +32,19 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { chartKeysFile, isPlainObject, validateChartValues } from "./chart-values";
-import { compact } from "../dynamic-providers/common";
-import type { KubernetesAccess } from "../dynamic-providers/kubernetes-forward";
+import { InfluxConnection, stackScopedName } from "./connection";
+import { settingError } from "./errors";
+import { adminCredentials, connectionOutputs, FirstBootArgs, firstBootSettings, lookUpOrgId } from "./influxdb-common";
 import {
     checkHttpUrl,
     checkInflux2Tag,
+    checkQuantity,
     DEFAULT_INFLUXDB_TAG,
-    InfluxConnection,
-    stackScopedName,
+    isDnsLabel,
     validated,
-} from "./connection";
-import { adminCredentials, firstBootSettings, connectionOutputs, FirstBootArgs, lookUpOrgId } from "./influxdb-common";
-import { settingError } from "./errors";
+} from "./settings/validators";
+import { compact } from "../dynamic-providers/common";
+import type { KubernetesAccess } from "../dynamic-providers/kubernetes-forward";
 
 /** The chart: name, pinned version, repository. */
 export const INFLUXDB2_CHART = {
@@ -211,7 +212,7 @@ export class KubernetesInfluxDB extends pulumi.ComponentResource implements Infl
         }
 
         const releaseName = validated(args.releaseName ?? "influxdb", (v) => {
-            if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(v) || v.length > 53) {
+            if (!isDnsLabel(v, 53)) {
                 throw settingError(`${label} releaseName: "${v}" must be a DNS label of at most 53 characters.`);
             }
         });
@@ -270,11 +271,7 @@ export class KubernetesInfluxDB extends pulumi.ComponentResource implements Infl
         }
         const persistence: Record<string, unknown> = { enabled: args.persistence?.enabled ?? true };
         if (size !== undefined) {
-            persistence.size = validated(size, (v) => {
-                if (!/^\d+(\.\d+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/.test(v)) {
-                    throw settingError(`${label} persistence.size: "${v}" is not a Kubernetes quantity such as 10Gi.`);
-                }
-            });
+            persistence.size = validated(size, (v) => checkQuantity(v, `${label} persistence.size`));
         }
         if (args.persistence?.storageClass !== undefined) {
             persistence.storageClass = args.persistence.storageClass;

@@ -8,10 +8,10 @@
 //   Diff, Engine.up = Check first): a CheckFailedError naming the property, and zero requests at the stand-in.
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
-import { ExternalInfluxDB } from "../components/influxdb-external";
-import { DockerInfluxDB } from "../components/influxdb-docker";
-import { KubernetesInfluxDB } from "../components/influxdb-kubernetes";
 import { DockerFlagsmith } from "../components/flagsmith-docker";
+import { DockerInfluxDB } from "../components/influxdb-docker";
+import { ExternalInfluxDB } from "../components/influxdb-external";
+import { KubernetesInfluxDB } from "../components/influxdb-kubernetes";
 import { Authorization } from "../dynamic-providers/authorization";
 import { Bucket } from "../dynamic-providers/bucket";
 import { Organization } from "../dynamic-providers/organization";

@@ -11,8 +11,8 @@ import { containerEnv, manifest, Manifest, renderChart } from "./harness/helm";
 import { resolveOutput, runProgram } from "./harness/mocks";
 import { mockToken, programMocks, TYPES } from "./harness/program-mocks";
 import { describeWithReference, referencePath } from "./harness/reference-data";
-import { yamlTextProblem } from "../components/connection";
 import { TASK_PROCESSOR_LIVENESS_DELAY_SECONDS } from "../components/flagsmith-kubernetes";
+import { yamlTextProblem } from "../components/settings/validators";
 
 const CHARTS = {
     influxdb2: referencePath("charts/influxdb2-2.1.2"),

@@ -1,14 +1,14 @@
 import * as assert from "assert";
 import {
-    DownsamplingTaskSpec,
-    bucketsReferenced,
     checkDownsamplingTask,
     defaultDownsamplingTasks,
+    DownsamplingTaskSpec,
     escapeFluxString,
     renderDownsamplingFlux,
     validateSpec,
 } from "../components/downsampling";
 import { analyzeFlux, parseFluxAst } from "../dynamic-providers/flux/analyzer";
+import { bucketsReferenced } from "../dynamic-providers/flux/references";
 import { parseTaskOption } from "../dynamic-providers/flux/task-option";
 import { describeWithReference, docsTasks, FLAGSMITH_DOCS } from "./harness/reference-data";
 

@@ -5,32 +5,32 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { FlagsmithInfluxEnv } from "../components/connection";
 import {
-    DEFAULT_FLAGSMITH_IMAGE,
-    DEFAULT_POSTGRES_IMAGE,
-    DockerFlagsmith,
-    DockerFlagsmithArgs,
     allowedHostsValue,
     assertExtraEnv,
     assertMigrationSucceeded,
     assertPinnedImage,
     assertPort,
     createSuperuserCommand,
+    DEFAULT_FLAGSMITH_IMAGE,
+    DEFAULT_POSTGRES_IMAGE,
+    DockerFlagsmith,
+    DockerFlagsmithArgs,
     healthCheckHost,
     pinnedImageProblem,
     publishedUrl,
 } from "../components/flagsmith-docker";
 import {
+    dnsLabel,
     FLAGSMITH_CHART,
     FLAGSMITH_CHART_KEYS_FILE,
-    KubernetesFlagsmith,
-    KubernetesFlagsmithArgs,
-    SECRETS_CHECKSUM_ANNOTATION,
-    dnsLabel,
     flagsmithAccess,
     flagsmithApiUrl,
     flagsmithFullname,
     kubernetesCreateSuperuserCommand,
+    KubernetesFlagsmith,
+    KubernetesFlagsmithArgs,
     mergeValues,
+    SECRETS_CHECKSUM_ANNOTATION,
 } from "../components/flagsmith-kubernetes";
 import { MockArgs, MockRun, RecordedResource, resolveOutputs, runProgram } from "./harness/mocks";
 

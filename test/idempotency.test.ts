@@ -194,7 +194,7 @@ describe("idempotency: stable names, no randomness outside @pulumi/random", func
     it("the program's own code (index.ts and the components it imports) reads no clock and no randomness", function () {
         const files = programFiles();
         assert.ok(files.length > 10, files.join());
-        assert.ok(files.includes(path.join("components", "stack-config.ts")), "follows imports down");
+        assert.ok(files.includes(path.join("components", "settings", "stack.ts")), "follows imports down");
         assert.ok(!files.includes(path.join("components", "doctor.ts")), "the doctor is not part of the program");
         assert.deepStrictEqual(files.flatMap(uses), []);
         // The check itself finds what it is for.

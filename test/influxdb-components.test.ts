@@ -5,13 +5,8 @@ import * as assert from "assert";
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { chartValueKeys, findUnknownChartKeys, loadChartKeys, validateChartValues } from "../components/chart-values";
-import { InfluxConnection, parseRetention } from "../components/connection";
-import {
-    createInfluxDB,
-    influxSettingsFromConfig,
-    InfluxSettingsError,
-    parseInfluxSettings,
-} from "../components/influxdb";
+import { InfluxConnection } from "../components/connection";
+import { createInfluxDB } from "../components/influxdb";
 import { DEFAULT_DOCKER_IMAGE, DockerInfluxDB } from "../components/influxdb-docker";
 import { ExternalInfluxDB } from "../components/influxdb-external";
 import {
@@ -20,6 +15,8 @@ import {
     influxdb2Fullname,
     KubernetesInfluxDB,
 } from "../components/influxdb-kubernetes";
+import { InfluxSettingsError, influxSettingsFromConfig, parseInfluxSettings } from "../components/settings/influxdb";
+import { parseRetention } from "../components/settings/validators";
 import {
     MOCK_ID,
     MockArgs,

@@ -8,12 +8,12 @@ import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
 import { DEFAULT_RETENTION } from "../components/analytics";
-import { DEFAULT_INFLUXDB_TAG, parseRetention } from "../components/connection";
 import { DEFAULT_API_PORT, DEFAULT_FLAGSMITH_IMAGE } from "../components/flagsmith-docker";
-import { INFLUX_PLATFORMS } from "../components/influxdb";
 import { DEFAULT_DOCKER_IMAGE, INFLUXDB_CONTAINER_PORT } from "../components/influxdb-docker";
 import { INFLUXDB2_CHART_KEYS_FILE } from "../components/influxdb-kubernetes";
-import { StackSettingKey, stackSettingKeys } from "../components/stack-config";
+import { INFLUX_PLATFORMS } from "../components/settings/influxdb";
+import { StackSettingKey, stackSettingKeys } from "../components/settings/stack";
+import { DEFAULT_INFLUXDB_TAG, parseRetention } from "../components/settings/validators";
 import { runProgram } from "./harness/mocks";
 import { programMocks } from "./harness/program-mocks";
 

@@ -4,8 +4,8 @@
 // ownership / protection of the whole program under plain mocks.
 import * as assert from "assert";
 import {
-    AnalyticsRetention,
     analyticsBucketNames,
+    AnalyticsRetention,
     DEFAULT_RETENTION,
     InfluxAnalytics,
     planTasks,

@@ -3,11 +3,11 @@
 // through the real dynamic-provider host against the stand-in answering as each (influx-server-kinds.ts).
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
+import { DEFAULT_RETENTION } from "../components/analytics";
+import { cloudPlanWarnings } from "../components/settings/stack";
 import { Bucket } from "../dynamic-providers/bucket";
 import { classifyError } from "../dynamic-providers/retry";
 import { Task } from "../dynamic-providers/task";
-import { cloudPlanWarnings } from "../components/stack-config";
-import { DEFAULT_RETENTION } from "../components/analytics";
 import { captureDynamicResources, Engine, ProviderHost, Props } from "./harness/provider-host";
 import { InfluxStandIn, standInTarget } from "./harness/influx-standin";
 import { ServerKind } from "./harness/influx-server-kinds";

@@ -3,14 +3,14 @@
 // platforms, and an unlisted key is refused at every level. Plus the flagsmithDatabasePassword secret.
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
+import { INFLUX_PLATFORMS } from "../components/settings/influxdb";
 import {
     ephemeralInfluxWarnings,
     plaintextSecretWarnings,
     readStackSettings,
     StackConfigError,
     stackSettingKeys,
-} from "../components/stack-config";
-import { INFLUX_PLATFORMS } from "../components/influxdb";
+} from "../components/settings/stack";
 import { runProgram } from "./harness/mocks";
 import { programMocks, TYPES } from "./harness/program-mocks";
 

@@ -1,25 +1,22 @@
 // Typed, validated stack config for the program. Every problem names the config key and the fix.
 import * as pulumi from "@pulumi/pulumi";
-import { AnalyticsRetention, DEFAULT_RETENTION, TaskOverride, TaskSettings } from "./analytics";
-import { bucketNameProblem } from "../dynamic-providers/influx-rules";
+import { AnalyticsRetention, DEFAULT_RETENTION, TaskOverride, TaskSettings } from "../analytics";
+import { validateChartValues } from "../chart-values";
+import { DownsamplingTask } from "../downsampling";
+import { settingError } from "../errors";
 import {
-    booleanSettingProblem,
-    checkBindAddress,
-    checkPort,
-    parseRetention,
-    shellWord,
-    yamlTextProblem,
-} from "./connection";
-import { DownsamplingTask } from "./downsampling";
-import { validateChartValues } from "./chart-values";
-import { DEFAULT_API_PORT, DEFAULT_FLAGSMITH_IMAGE, extraEnvNameProblem, pinnedImageProblem } from "./flagsmith-docker";
+    DEFAULT_API_PORT,
+    DEFAULT_FLAGSMITH_IMAGE,
+    extraEnvNameProblem,
+    pinnedImageProblem,
+} from "../flagsmith-docker";
 import {
     assertNoManagedValues,
     FLAGSMITH_CHART_KEYS_FILE,
     FLAGSMITH_FREE_FORM_VALUES,
     FlagsmithExternalDatabase,
-} from "./flagsmith-kubernetes";
-import { INFLUXDB_CONTAINER_PORT } from "./influxdb-docker";
+} from "../flagsmith-kubernetes";
+import { INFLUXDB_CONTAINER_PORT } from "../influxdb-docker";
 import {
     ALLOWED_KEYS as INFLUX_KEYS,
     CONFIG_NAMESPACE,
@@ -30,7 +27,15 @@ import {
     OBJECT_KEYS as INFLUX_OBJECT_KEYS,
     SECRET_KEYS as INFLUX_SECRET_KEYS,
 } from "./influxdb";
-import { settingError } from "./errors";
+import {
+    booleanSettingProblem,
+    checkBindAddress,
+    checkPort,
+    parseRetention,
+    shellWord,
+    yamlTextProblem,
+} from "./validators";
+import { bucketNameProblem } from "../../dynamic-providers/influx-rules";
 
 /** Where Flagsmith runs, or `none` when it is deployed elsewhere (the stack only exports the variables). */
 export type FlagsmithPlatform = "docker" | "kubernetes" | "none";
