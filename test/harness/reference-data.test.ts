@@ -5,8 +5,8 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { InfluxStandIn } from "./harness/influx-standin";
-import { INFLUXDB_OPENAPI_SPEC_PATH, loadContract, routesWithoutContract } from "./harness/openapi-contract";
+import { InfluxStandIn } from "./influx-standin";
+import { INFLUXDB_OPENAPI_SPEC_PATH, loadContract, routesWithoutContract } from "./openapi-contract";
 import {
     describeWithReference,
     displayPath,
@@ -16,9 +16,9 @@ import {
     referencePath,
     referenceRequired,
     sharedRoot,
-} from "./harness/reference-data";
+} from "./reference-data";
 
-const ROOT = path.resolve(__dirname, "..");
+const ROOT = path.resolve(__dirname, "..", "..");
 
 describe("reference data", function () {
     describe("paths", () => {

@@ -3,7 +3,7 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { MockArgs, resolveOutput, resolveOutputs, runProgram, UNKNOWN } from "./harness/mocks";
+import { MockArgs, resolveOutput, resolveOutputs, runProgram, UNKNOWN } from "./mocks";
 
 const PET = "random:index/randomPet:RandomPet";
 const PASSWORD = "random:index/randomPassword:RandomPassword";

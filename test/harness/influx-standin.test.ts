@@ -5,7 +5,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as zlib from "node:zlib";
-import { extractTaskOptions, rewriteTaskOptions } from "./harness/flux-task-options";
+import { extractTaskOptions, rewriteTaskOptions } from "./flux-task-options";
 import {
     CONTRACT_EXCEPTIONS,
     DEFAULT_SETUP,
@@ -14,9 +14,9 @@ import {
     Permission,
     StandInOptions,
     startTestTarget,
-} from "./harness/influx-standin";
-import { INFLUXDB_OPENAPI_SPEC_PATH } from "./harness/openapi-contract";
-import { describeWithReference } from "./harness/reference-data";
+} from "./influx-standin";
+import { INFLUXDB_OPENAPI_SPEC_PATH } from "./openapi-contract";
+import { describeWithReference } from "./reference-data";
 
 interface Reply<T> {
     readonly status: number;

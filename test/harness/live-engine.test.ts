@@ -1,10 +1,10 @@
 // The live stack harness in parallel mode (used by the benchmark): operations run at once along the dependency graph,
 // as the Pulumi engine runs them, and destroy still deletes every dependent before what it depends on.
 import * as assert from "assert";
-import { InfluxAnalytics } from "../components/analytics";
-import { InfluxStandIn, standInTarget } from "./harness/influx-standin";
-import { LiveStack, standInInflux } from "./harness/live-engine";
-import { ProviderHost } from "./harness/provider-host";
+import { InfluxAnalytics } from "../../components/analytics";
+import { InfluxStandIn, standInTarget } from "./influx-standin";
+import { LiveStack, standInInflux } from "./live-engine";
+import { ProviderHost } from "./provider-host";
 
 describe("live stack harness: parallel operations", function () {
     this.timeout(120_000);

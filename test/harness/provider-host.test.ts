@@ -16,8 +16,8 @@ import {
     SECRET_SIG_KEY,
     UNKNOWN,
     unwrapSecrets,
-} from "./harness/provider-host";
-import { sha256, Tiny, TinyOutputs } from "./harness/tiny-provider";
+} from "./provider-host";
+import { sha256, Tiny, TinyOutputs } from "./tiny-provider";
 
 const TYPE = "pulumi-nodejs:dynamic/test:Tiny";
 const TOKEN = "tiny-token-5f0c2a9e-do-not-leak";
