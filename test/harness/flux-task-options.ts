@@ -1,10 +1,17 @@
-// A small reader and writer for the `option task = {...}` record of a Flux script, reproducing what InfluxDB 2.7's
-// task service does with it (options.FromScriptAST, TaskUpdate.UpdateFlux). It tokenises just enough Flux (strings
-// with interpolation, comments, regex literals, nesting) to find the record at the top level of the script.
+// A reader and writer for the `option task = {...}` record of a Flux script, reproducing what InfluxDB 2.7's task
+// service does with it (options.FromScriptAST, TaskUpdate.UpdateFlux). The record is found in the AST of the official
+// Flux parser (dynamic-providers/flux), as the server finds it in its own.
 //
 // Deviation from the server, on purpose: when a PATCH changes name/every/cron/offset, the server rewrites the record
 // and re-formats the WHOLE script (ast.Format); the stand-in rewrites only the record, leaving the rest verbatim.
-
+import {
+    astChild,
+    astChildren,
+    astStringLiteral,
+    FluxAstNode,
+    isTaskOptionStatement,
+    parseFluxAst,
+} from "../../dynamic-providers/flux";
 /** The task options the server derives from a script. */
 export interface TaskOptions {
     readonly name: string;
@@ -29,145 +36,7 @@ export interface TaskOptionsUpdate {
 export class TaskOptionsError extends Error {}
 
 // ---------------------------------------------------------------------------------------------------------------
-// Tokens
-// ---------------------------------------------------------------------------------------------------------------
-
-type TokenKind = "ident" | "string" | "duration" | "int" | "float" | "regex" | "punct";
-
-interface Token {
-    readonly kind: TokenKind;
-    readonly text: string;
-    readonly start: number;
-    readonly end: number;
-    /** For strings: the decoded value, or undefined when the string interpolates. */
-    readonly value?: string;
-}
-
-const TWO_CHAR_PUNCT = new Set(["==", "!=", "<=", ">=", "=~", "!~", "=>", "<-", "|>"]);
-const REGEX_CAN_FOLLOW = new Set(["=~", "!~", "(", ",", ":", "[", "=", "{", "return"]);
-
-class Lexer {
-    private pos = 0;
-    private readonly tokens: Token[] = [];
-
-    constructor(private readonly src: string) {}
-
-    run(): Token[] {
-        while (this.skipSpaceAndComments()) {
-            this.tokens.push(this.next());
-        }
-        return this.tokens;
-    }
-
-    private skipSpaceAndComments(): boolean {
-        for (;;) {
-            while (this.pos < this.src.length && /\s/.test(this.src[this.pos])) {
-                this.pos++;
-            }
-            if (!this.src.startsWith("//", this.pos)) {
-                return this.pos < this.src.length;
-            }
-            const eol = this.src.indexOf("\n", this.pos);
-            this.pos = eol < 0 ? this.src.length : eol + 1;
-        }
-    }
-
-    private next(): Token {
-        const c = this.src[this.pos];
-        if (c === '"') {
-            return this.string();
-        }
-        if (/[0-9]/.test(c)) {
-            return this.number();
-        }
-        if (/[A-Za-z_]/.test(c)) {
-            return this.word(/[A-Za-z0-9_]/, "ident");
-        }
-        if (c === "/" && this.regexAllowed()) {
-            return this.regex();
-        }
-        const two = this.src.slice(this.pos, this.pos + 2);
-        return this.take("punct", TWO_CHAR_PUNCT.has(two) ? 2 : 1);
-    }
-
-    private take(kind: TokenKind, length: number, value?: string): Token {
-        const start = this.pos;
-        this.pos += length;
-        return { kind, text: this.src.slice(start, this.pos), start, end: this.pos, value };
-    }
-
-    private word(chars: RegExp, kind: TokenKind): Token {
-        let end = this.pos;
-        while (end < this.src.length && chars.test(this.src[end])) {
-            end++;
-        }
-        return this.take(kind, end - this.pos);
-    }
-
-    private regexAllowed(): boolean {
-        const previous = this.tokens[this.tokens.length - 1];
-        return previous === undefined || REGEX_CAN_FOLLOW.has(previous.text);
-    }
-
-    private regex(): Token {
-        let end = this.pos + 1;
-        while (end < this.src.length && this.src[end] !== "/" && this.src[end] !== "\n") {
-            end += this.src[end] === "\\" ? 2 : 1;
-        }
-        return this.take("regex", end + 1 - this.pos);
-    }
-
-    private number(): Token {
-        const rest = this.src.slice(this.pos);
-        const duration = /^(\d+(mo|ms|us|µs|μs|ns|y|w|d|h|m|s))+/.exec(rest);
-        if (duration && !/[A-Za-z0-9_]/.test(rest[duration[0].length] ?? "")) {
-            return this.take("duration", duration[0].length);
-        }
-        const float = /^\d+\.\d+/.exec(rest);
-        if (float) {
-            return this.take("float", float[0].length);
-        }
-        return this.take("int", /^\d+/.exec(rest)![0].length);
-    }
-
-    /** A string literal; `value` is left undefined when it interpolates (`${...}`). */
-    private string(): Token {
-        let end = this.pos + 1;
-        let value = "";
-        let interpolates = false;
-        const escapes: Record<string, string> = { n: "\n", r: "\r", t: "\t", '"': '"', "\\": "\\", $: "$" };
-        while (end < this.src.length && this.src[end] !== '"') {
-            const c = this.src[end];
-            if (c === "\\") {
-                value += escapes[this.src[end + 1]] ?? this.src[end + 1];
-                end += 2;
-            } else if (c === "$" && this.src[end + 1] === "{") {
-                interpolates = true;
-                end = this.skipInterpolation(end + 2);
-            } else {
-                value += c;
-                end++;
-            }
-        }
-        if (end >= this.src.length) {
-            throw new TaskOptionsError("expected string literal to be terminated by a quote");
-        }
-        return this.take("string", end + 1 - this.pos, interpolates ? undefined : value);
-    }
-
-    private skipInterpolation(from: number): number {
-        let depth = 1;
-        let end = from;
-        while (end < this.src.length && depth > 0) {
-            depth += this.src[end] === "{" ? 1 : this.src[end] === "}" ? -1 : 0;
-            end++;
-        }
-        return end;
-    }
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// The option record
+// The option record, read from the official Flux parser's AST (as options.FromScriptAST reads it)
 // ---------------------------------------------------------------------------------------------------------------
 
 interface RecordProperty {
@@ -175,7 +44,7 @@ interface RecordProperty {
     /** Source text of the key and of the value. */
     readonly keyText: string;
     readonly valueText: string;
-    readonly valueTokens: readonly Token[];
+    readonly value?: FluxAstNode;
 }
 
 interface OptionRecord {
@@ -185,91 +54,49 @@ interface OptionRecord {
     readonly properties: readonly RecordProperty[];
 }
 
-const OPENERS: Readonly<Record<string, string>> = { "(": ")", "[": "]", "{": "}" };
-
-function depthChange(token: Token): number {
-    if (token.kind !== "punct") {
-        return 0;
-    }
-    return token.text in OPENERS ? 1 : [")", "]", "}"].includes(token.text) ? -1 : 0;
+/** The offset in `src` where `node` starts, from its 1-based line and column (checked against its source text). */
+function offsetOf(src: string, node: FluxAstNode): number {
+    const loc = node.location;
+    if (!loc) return -1;
+    let lineStart = 0;
+    for (let line = 1; line < loc.start.line; line++) lineStart = src.indexOf("\n", lineStart) + 1;
+    const at = lineStart + loc.start.column - 1;
+    const text = loc.source ?? "";
+    return src.startsWith(text, at) ? at : src.indexOf(text, lineStart);
 }
 
-function taskOptionStarts(tokens: readonly Token[]): number[] {
-    const starts: number[] = [];
-    let depth = 0;
-    tokens.forEach((t, i) => {
-        if (depth === 0 && t.kind === "ident" && t.text === "option") {
-            const [name, eq] = [tokens[i + 1], tokens[i + 2]];
-            if (name?.kind === "ident" && name.text === "task" && eq?.text === "=") {
-                starts.push(i + 3);
-            }
-        }
-        depth += depthChange(t);
-    });
-    return starts;
-}
-
-function describeExpression(token: Token | undefined): string {
-    const kinds: Record<TokenKind, string> = {
-        ident: "Identifier",
-        string: "StringLiteral",
-        duration: "DurationLiteral",
-        int: "IntegerLiteral",
-        float: "FloatLiteral",
-        regex: "RegexpLiteral",
-        punct: "Expression",
+function readProperty(property: FluxAstNode): RecordProperty {
+    const keyNode = astChild(property, "key");
+    const key = astStringLiteral(keyNode) ?? String(keyNode?.name ?? "");
+    const value = astChild(property, "value");
+    return {
+        key,
+        keyText: keyNode?.location?.source ?? key,
+        valueText: value?.location?.source ?? "",
+        value,
     };
-    return token ? kinds[token.kind] : "BadExpression";
-}
-
-function readRecord(src: string, tokens: readonly Token[], open: number): OptionRecord {
-    if (tokens[open]?.text !== "{") {
-        throw new TaskOptionsError(
-            `task option expected to be object literal, but found "${describeExpression(tokens[open])}"`,
-        );
-    }
-    const properties: RecordProperty[] = [];
-    let i = open + 1;
-    while (i < tokens.length && tokens[i].text !== "}") {
-        const [property, next] = readProperty(src, tokens, i);
-        properties.push(property);
-        i = tokens[next]?.text === "," ? next + 1 : next;
-    }
-    if (i >= tokens.length) {
-        throw new TaskOptionsError("expected } to close the task option record");
-    }
-    return { start: tokens[open].start, end: tokens[i].end, properties };
-}
-
-function readProperty(src: string, tokens: readonly Token[], at: number): [RecordProperty, number] {
-    const keyToken = tokens[at];
-    const key = keyToken.kind === "string" ? (keyToken.value ?? keyToken.text) : keyToken.text;
-    if (tokens[at + 1]?.text !== ":") {
-        return [{ key, keyText: keyToken.text, valueText: "", valueTokens: [] }, at + 1];
-    }
-    let end = at + 2;
-    let depth = 0;
-    while (end < tokens.length && !(depth === 0 && [",", "}"].includes(tokens[end].text))) {
-        depth += depthChange(tokens[end]);
-        end++;
-    }
-    const valueTokens = tokens.slice(at + 2, end);
-    const valueText = valueTokens.length
-        ? src.slice(valueTokens[0].start, valueTokens[valueTokens.length - 1].end)
-        : "";
-    return [{ key, keyText: keyToken.text, valueText, valueTokens }, end];
 }
 
 function findTaskOption(flux: string): OptionRecord {
-    const tokens = new Lexer(flux).run();
-    const starts = taskOptionStarts(tokens);
-    if (starts.length === 0) {
+    const statements = astChildren(parseFluxAst(flux), "body").filter(isTaskOptionStatement);
+    if (statements.length === 0) {
         throw new TaskOptionsError("no task options defined");
     }
-    if (starts.length > 1) {
+    if (statements.length > 1) {
         throw new TaskOptionsError("multiple task options defined");
     }
-    return readRecord(flux, tokens, starts[0]);
+    const record = astChild(astChild(statements[0], "assignment"), "init");
+    if (record?.type !== "ObjectExpression") {
+        throw new TaskOptionsError(
+            `task option expected to be object literal, but found "${record?.type ?? "BadExpression"}"`,
+        );
+    }
+    const start = offsetOf(flux, record);
+    return {
+        start,
+        end: start + (record.location?.source ?? "").length,
+        properties: astChildren(record, "properties").map(readProperty),
+    };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -363,10 +190,6 @@ function property(record: OptionRecord, key: string): RecordProperty | undefined
     return record.properties.find((p) => p.key === key);
 }
 
-function single(p: RecordProperty, kind: TokenKind): Token | undefined {
-    return p.valueTokens.length === 1 && p.valueTokens[0].kind === kind ? p.valueTokens[0] : undefined;
-}
-
 const fieldError = (field: string) => new TaskOptionsError(`failed to parse field '${field}' in task options`);
 
 function stringOption(record: OptionRecord, key: string): string | undefined {
@@ -374,11 +197,11 @@ function stringOption(record: OptionRecord, key: string): string | undefined {
     if (!p) {
         return undefined;
     }
-    const token = single(p, "string");
-    if (token?.value === undefined) {
+    const value = astStringLiteral(p.value);
+    if (value === undefined) {
         throw fieldError(key);
     }
-    return token.value;
+    return value;
 }
 
 function durationOption(record: OptionRecord, key: string, signed: boolean): string | undefined {
@@ -386,12 +209,12 @@ function durationOption(record: OptionRecord, key: string, signed: boolean): str
     if (!p) {
         return undefined;
     }
-    const negative = signed && p.valueTokens.length === 2 && p.valueTokens[0].text === "-";
-    const token = negative ? p.valueTokens[1] : single(p, "duration");
-    if (token?.kind !== "duration") {
+    const negative = signed && p.value?.type === "UnaryExpression" && p.value.operator === "-";
+    const literal = negative ? astChild(p.value, "argument") : p.value;
+    if (literal?.type !== "DurationLiteral" || !literal.location?.source) {
         throw fieldError(key);
     }
-    return negative ? `-${token.text}` : token.text;
+    return negative ? `-${literal.location.source}` : literal.location.source;
 }
 
 function integerOption(record: OptionRecord, key: string): number | undefined {
@@ -399,11 +222,10 @@ function integerOption(record: OptionRecord, key: string): number | undefined {
     if (!p) {
         return undefined;
     }
-    const token = single(p, "int");
-    if (!token) {
+    if (p.value?.type !== "IntegerLiteral") {
         throw fieldError(key);
     }
-    return Number(token.text);
+    return Number(p.value.value);
 }
 
 function scheduleOf(record: OptionRecord): { every?: string; cron?: string } {
