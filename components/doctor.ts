@@ -136,7 +136,7 @@ export async function diagnose(inputs: DoctorInputs, now = Math.floor(Date.now()
             detail: (e as Error).message,
             fix:
                 "start InfluxDB (Kubernetes: `kubectl -n <namespace> get pods`; the doctor reaches it through the " +
-                "Kubernetes API with the default kubeconfig, or `influxdbUrl` when influxdb.managementUrl is set)",
+                "Kubernetes API with the stack's kubeconfig and context, or `influxdbUrl` when influxdb.managementUrl is set)",
         });
         return findings;
     }

@@ -179,7 +179,7 @@ export class KubernetesInfluxDB extends pulumi.ComponentResource implements Infl
     public readonly namespace: pulumi.Output<string>;
     /** Name of the chart's Service. */
     public readonly serviceName: pulumi.Output<string>;
-    /** `kubectl port-forward` command that makes the default `managementUrl` work. */
+    /** `kubectl port-forward` command for a person (the InfluxDB UI at http://localhost:8086); Pulumi needs none. */
     public readonly portForwardCommand: pulumi.Output<string>;
     /** Name of the Secret holding `admin-password` and `admin-token`. */
     public readonly adminSecretName: pulumi.Output<string>;

@@ -120,6 +120,8 @@ export interface ContractViolation {
 export interface RequestRecord {
     /** Route key, e.g. `POST /api/v2/buckets`. */
     readonly route: string;
+    /** The path as requested, e.g. `/api/v2/buckets/0123456789abcdef`. */
+    readonly path: string;
     /** When the request arrived. */
     readonly startMs: number;
     /** When its answer was sent (or the connection reset). */
@@ -535,7 +537,7 @@ export class InfluxStandIn {
         const operation = typeof matched === "object" ? matched.operation : undefined;
         const route = operation?.routeKey ?? `${method} ${url.pathname}`;
         this.counts.set(route, (this.counts.get(route) ?? 0) + 1);
-        const record: RequestRecord = { route, startMs: arrived, endMs: arrived };
+        const record: RequestRecord = { route, path: url.pathname, startMs: arrived, endMs: arrived };
         this.log.push(record);
         res.once("close", () => (record.endMs = performance.now()));
 

@@ -32,13 +32,14 @@ describe("live stack harness: parallel operations", function () {
         assert.strictEqual(standIn.buckets().length, before + 3);
         assert.strictEqual(standIn.tasks().length, 4);
 
-        // The creates of one level overlap: the four tasks and the token are sent before any of them is answered.
+        // The creates of one level overlap: tasks and the token are sent while others of them are still unanswered
+        // (a sequential run would answer each before sending the next).
         const creates = standIn
             .requestLog()
             .filter((r) => r.route === "POST /api/v2/tasks" || r.route === "POST /api/v2/authorizations");
         assert.strictEqual(creates.length, 5);
         assert.ok(
-            Math.max(...creates.map((r) => r.startMs)) < Math.min(...creates.map((r) => r.endMs)),
+            creates.some((a) => creates.some((b) => a !== b && b.startMs >= a.startMs && b.startMs < a.endMs)),
             "creates of one level ran one after another",
         );
 
@@ -46,18 +47,31 @@ describe("live stack harness: parallel operations", function () {
         const refreshed = await stack.refresh();
         assert.strictEqual(refreshed.filter((s) => s.op === "refresh").length, 9);
 
+        // Each bucket is deleted only after what depends on it: the tasks whose Flux reads or writes it, and the token.
+        const bucketNames = new Map(standIn.buckets().map((b) => [b.id, b.name]));
+        const taskFlux = new Map(standIn.tasks().map((t) => [t.id, t.flux]));
         standIn.resetCounts();
         await stack.destroy();
         const log = standIn.requestLog();
-        const lastDependentDelete = Math.max(
-            ...log.filter((r) => /^DELETE \/api\/v2\/(tasks|authorizations)\//.test(r.route)).map((r) => r.endMs),
-        );
+        const endOf = (prefix: string, keep: (id: string) => boolean) =>
+            log
+                .filter((r) => r.route.startsWith("DELETE") && r.path.startsWith(prefix))
+                .filter((r) => keep(r.path.slice(prefix.length)))
+                .map((r) => r.endMs);
         const bucketDeletes = log.filter((r) => r.route === "DELETE /api/v2/buckets/{bucketID}");
         assert.strictEqual(bucketDeletes.length, 3);
-        assert.ok(
-            bucketDeletes.every((r) => r.startMs >= lastDependentDelete),
-            "a bucket was deleted before its tasks",
-        );
+        for (const r of bucketDeletes) {
+            const name = bucketNames.get(r.path.split("/").pop() ?? "") ?? "";
+            const dependents = [
+                ...endOf("/api/v2/tasks/", (id) => (taskFlux.get(id) ?? "").includes(`bucket: "${name}"`)),
+                ...endOf("/api/v2/authorizations/", () => true),
+            ];
+            assert.ok(dependents.length >= 2, `${name}: its tasks and the token were deleted`);
+            assert.ok(
+                dependents.every((end) => r.startMs >= end),
+                `bucket ${name} was deleted before a task or token that uses it`,
+            );
+        }
         assert.strictEqual(standIn.buckets().length, before);
         assert.deepStrictEqual(standIn.tasks(), []);
     });

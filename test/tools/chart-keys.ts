@@ -8,7 +8,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { chartKeysFile, chartValueKeys, serializeChartKeys } from "../../components/chart-values";
-import { referencePath } from "../harness/reference-data";
+import { missingReference, missingReferenceLine, referencePath } from "../harness/reference-data";
 
 /** The repository's root. */
 const REPO = path.resolve(__dirname, "..", "..");
@@ -46,7 +46,22 @@ export function deriveChartKeys(src: ChartKeySource): string {
     return serializeChartKeys(chartValueKeys(fs.readFileSync(src.valuesFile, "utf8")));
 }
 
-function main(): void {
+const USAGE =
+    "usage: npm run chart-keys\n" +
+    "Writes components/chart-keys/<chart>-<version>.json from the charts' values.yaml in ../shared/reference.";
+
+/** Exit code: 0 written or unchanged, 2 a bad argument or the reference data missing. */
+function main(args: readonly string[]): number {
+    if (args.length > 0) {
+        const help = args.every((a) => a === "--help" || a === "-h");
+        (help ? console.log : console.error)(USAGE);
+        return help ? 0 : 2;
+    }
+    const missing = missingReference(CHART_KEY_SOURCES.map((s) => s.valuesFile));
+    if (missing.length > 0) {
+        console.error(`chart-keys: ${missingReferenceLine(missing)}`);
+        return 2;
+    }
     for (const src of CHART_KEY_SOURCES) {
         const text = deriveChartKeys(src);
         fs.mkdirSync(path.dirname(src.keysFile), { recursive: true });
@@ -59,8 +74,9 @@ function main(): void {
                 `(from ${path.relative(REPO, src.valuesFile)})`,
         );
     }
+    return 0;
 }
 
 if (require.main === module) {
-    main();
+    process.exit(main(process.argv.slice(2)));
 }
