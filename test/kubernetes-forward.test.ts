@@ -14,6 +14,7 @@ import {
     UNKNOWN,
 } from "./harness/provider-host";
 import { startTestTarget, TestTarget } from "./harness/influx-standin";
+import { generate } from "selfsigned";
 import { FakeKubeApi, FakePod } from "./harness/fake-kube-api";
 
 const TYPE = "pulumi-nodejs:dynamic/influxdb:";
@@ -189,6 +190,64 @@ describe("the providers' own port-forward to an in-cluster InfluxDB", function (
             await engine.preview(urnOf("unknown"), { ...bucket("unknown"), connection: UNKNOWN }),
             "create",
         );
+    });
+});
+
+describe("the providers' own port-forward through a TLS API server, trusting the kubeconfig's CA", function () {
+    this.timeout(120_000);
+
+    it("creates and deletes a bucket over https/wss; a kubeconfig with another CA is refused", async function () {
+        const target = await startTestTarget();
+        const host = await ProviderHost.start();
+        const cert = await generate([{ name: "commonName", value: "fake-kube-api" }], {
+            keySize: 2048,
+            extensions: [{ name: "subjectAltName", altNames: [{ type: 7, ip: "127.0.0.1" }] }],
+        });
+        const other = await generate([{ name: "commonName", value: "someone-else" }], { keySize: 2048 });
+        const u = new URL(target.url);
+        const api = await FakeKubeApi.start({
+            namespace: NAMESPACE,
+            pods: [{ name: "influxdb-0", labels: LABELS, ready: true }],
+            target: { host: u.hostname, port: Number(u.port) },
+            token: "kube-token",
+            tls: { key: cert.private, cert: cert.cert },
+        });
+        try {
+            const [captured] = await captureDynamicResources(() => {
+                new Bucket("b", {
+                    connection: { url: target.url, token: pulumi.secret(target.token) },
+                    orgId: target.orgId,
+                    name: "x",
+                });
+            });
+            const inputs = (name: string, kubeconfig: string) => ({
+                ...captured.inputs,
+                name,
+                connection: {
+                    url: "http://influxdb.influxdb-test.svc.cluster.local:8086",
+                    token: target.token,
+                    readyTimeoutSeconds: 3,
+                    operationTimeoutSeconds: 3,
+                    kubernetes: { kubeconfig, namespace: NAMESPACE, podSelector: SELECTOR, port: 8086 },
+                },
+            });
+            const engine = new Engine(host);
+            const urn = urnOf("over-tls");
+            await engine.up(urn, inputs("over-tls", api.kubeconfig("tls")));
+            assert.ok(api.requests.includes("PORTFORWARD influxdb-0:8086"), api.requests.join("\n"));
+            await engine.destroy(urn);
+            const untrusted = api
+                .kubeconfig("untrusted")
+                .replace(Buffer.from(cert.cert).toString("base64"), Buffer.from(other.cert).toString("base64"));
+            await assert.rejects(
+                engine.up(urnOf("untrusted"), inputs("untrusted", untrusted)),
+                /cannot list InfluxDB's pods through the Kubernetes API: .*(certificate|self.signed|verify)/i,
+            );
+        } finally {
+            await api.stop();
+            await host.stop();
+            await target.stop();
+        }
     });
 });
 

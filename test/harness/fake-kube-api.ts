@@ -5,6 +5,7 @@
 // data and 1 errors for the one port, each channel's first frame the port number as uint16 little-endian, every
 // frame prefixed with its channel byte. One WebSocket per forwarded connection.
 import * as http from "node:http";
+import * as https from "node:https";
 import * as net from "node:net";
 import type { AddressInfo } from "node:net";
 import { WebSocketServer, WebSocket } from "ws";
@@ -23,6 +24,8 @@ export interface FakeKubeApiOptions {
     readonly target: { readonly host: string; readonly port: number };
     /** The bearer token the fake accepts (the kubeconfig's user). */
     readonly token: string;
+    /** Serve https with this key and certificate (PEM), as a real API server does; default plain http. */
+    readonly tls?: { readonly key: string; readonly cert: string };
 }
 
 export class FakeKubeApi {
@@ -35,7 +38,7 @@ export class FakeKubeApi {
     ) {}
 
     static async start(options: FakeKubeApiOptions): Promise<FakeKubeApi> {
-        const server = http.createServer();
+        const server = options.tls ? https.createServer(options.tls) : http.createServer();
         const wss = new WebSocketServer({
             noServer: true,
             handleProtocols: (protocols) => (protocols.has("v4.channel.k8s.io") ? "v4.channel.k8s.io" : false),
@@ -48,10 +51,13 @@ export class FakeKubeApi {
     }
 
     get url(): string {
-        return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
+        return `${this.options.tls ? "https" : "http"}://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
     }
 
-    /** A kubeconfig (YAML) with one context, `fake`, whose cluster is this server (plain http: TLS checks off). */
+    /**
+     * A kubeconfig (YAML) with one context, `fake`, whose cluster is this server: over TLS, trusting its certificate
+     * through `certificate-authority-data` as a real cluster's kubeconfig does; over plain http, TLS checks off.
+     */
     kubeconfig(context = "fake", token = this.options.token): string {
         return [
             "apiVersion: v1",
@@ -59,7 +65,9 @@ export class FakeKubeApi {
             `current-context: ${context}`,
             "clusters:",
             `- name: fake-cluster`,
-            `  cluster: {server: "${this.url}", insecure-skip-tls-verify: true}`,
+            this.options.tls
+                ? `  cluster: {server: "${this.url}", certificate-authority-data: "${Buffer.from(this.options.tls.cert).toString("base64")}"}`
+                : `  cluster: {server: "${this.url}", insecure-skip-tls-verify: true}`,
             "users:",
             `- name: fake-user`,
             `  user: {token: "${token}"}`,
