@@ -1,7 +1,7 @@
 // Pure helpers shared by the providers' check and diff: unknowns, connection validation, field comparison.
 import type { Connection } from "./client";
 import { isInfluxId } from "./influx-rules";
-import { kubernetesAccessProblems } from "./kubernetes-forward";
+import type { KubernetesAccess } from "./kubernetes-forward";
 
 /** How the engine sends a value that is not known yet (previews). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -70,6 +70,33 @@ export function checkConnection(connection: unknown): CheckFailure[] {
         }
     }
     return failures;
+}
+
+/** Whether `port` is a TCP port: an integer in 1..65535. */
+export function isPort(port: unknown): boolean {
+    return typeof port === "number" && Number.isInteger(port) && port >= 1 && port <= 65535;
+}
+
+/** Problems with a `connection.kubernetes` object, for check (pure). */
+export function kubernetesAccessProblems(value: unknown): string[] {
+    if (value === undefined) return [];
+    if (value === null || typeof value !== "object") return ["connection.kubernetes must be an object"];
+    const a = value as Partial<Record<keyof KubernetesAccess, unknown>>;
+    const problems: string[] = [];
+    for (const key of ["namespace", "podSelector"] as const) {
+        if (typeof a[key] !== "string" || (a[key] as string).trim() === "") {
+            problems.push(`connection.kubernetes.${key} must be a non-empty string`);
+        }
+    }
+    if (!isPort(a.port)) {
+        problems.push("connection.kubernetes.port must be a TCP port (1-65535)");
+    }
+    for (const key of ["kubeconfig", "context"] as const) {
+        if (a[key] !== undefined && typeof a[key] !== "string") {
+            problems.push(`connection.kubernetes.${key} must be a string`);
+        }
+    }
+    return problems;
 }
 
 /** True for an absolute http:// or https:// URL with a host. */

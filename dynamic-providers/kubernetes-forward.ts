@@ -22,28 +22,6 @@ export interface KubernetesAccess {
     readonly port: number;
 }
 
-/** Problems with a `connection.kubernetes` object, for check (pure). */
-export function kubernetesAccessProblems(value: unknown): string[] {
-    if (value === undefined) return [];
-    if (value === null || typeof value !== "object") return ["connection.kubernetes must be an object"];
-    const a = value as Partial<Record<keyof KubernetesAccess, unknown>>;
-    const problems: string[] = [];
-    for (const key of ["namespace", "podSelector"] as const) {
-        if (typeof a[key] !== "string" || (a[key] as string).trim() === "") {
-            problems.push(`connection.kubernetes.${key} must be a non-empty string`);
-        }
-    }
-    if (!Number.isInteger(a.port) || (a.port as number) < 1 || (a.port as number) > 65535) {
-        problems.push("connection.kubernetes.port must be a TCP port (1-65535)");
-    }
-    for (const key of ["kubeconfig", "context"] as const) {
-        if (a[key] !== undefined && typeof a[key] !== "string") {
-            problems.push(`connection.kubernetes.${key} must be a string`);
-        }
-    }
-    return problems;
-}
-
 /** Whether a `kubernetes:kubeconfig` value is the file's contents rather than its path (the provider's own test). */
 export function isKubeconfigContents(kubeconfig: string): boolean {
     return /\n/.test(kubeconfig.trim()) || /^\s*[{]/.test(kubeconfig) || /^\s*apiVersion:/.test(kubeconfig);
@@ -197,6 +175,5 @@ function answer(socket: net.Socket, status: string, code: string, message: strin
 }
 
 function describe(e: unknown): string {
-    const err = e as { code?: number | string; body?: unknown; message?: string };
-    return err.message ?? String(e);
+    return (e as { message?: string }).message ?? String(e);
 }

@@ -139,11 +139,16 @@ export function answered(props: ProbeOutputs, found: { orgId: string; problem: s
     return found.orgId ? { ...props, ...found } : { ...found, ...props };
 }
 
+/** The probe's state after asking the server. */
+async function probed(props: ProbeOutputs): Promise<ProbeOutputs> {
+    return answered(props, await probeOrganization(props));
+}
+
 // Read only (`OrganizationProbe.get`): the engine reads it at every preview and update; nothing to create or delete.
 export const organizationProbeProvider = influxProvider<ProbeOutputs, ProbeOutputs>({
     check: (news) => checkConnection(news.connection),
     diff: () => ({ changes: false }),
-    create: async (inputs) => ({ id: inputs.name, outs: { ...inputs, ...(await probeOrganization(inputs)) } }),
-    read: async (id, props) => ({ id, props: answered(props, await probeOrganization(props)) }),
-    update: async (_id, _olds, news) => ({ ...news, ...(await probeOrganization(news)) }),
+    create: async (inputs) => ({ id: inputs.name, outs: await probed(inputs) }),
+    read: async (id, props) => ({ id, props: await probed(props) }),
+    update: async (_id, _olds, news) => probed(news),
 });

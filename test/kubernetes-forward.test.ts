@@ -4,7 +4,8 @@
 import * as assert from "assert";
 import * as pulumi from "@pulumi/pulumi";
 import { Bucket } from "../dynamic-providers/bucket";
-import { isKubeconfigContents, kubernetesAccessProblems, readyPod } from "../dynamic-providers/kubernetes-forward";
+import { kubernetesAccessProblems } from "../dynamic-providers/common";
+import { isKubeconfigContents, readyPod } from "../dynamic-providers/kubernetes-forward";
 import {
     captureDynamicResources,
     CheckFailedError,

@@ -5,6 +5,7 @@ import { isIP } from "net";
 import * as pulumi from "@pulumi/pulumi";
 import YAML from "yaml";
 import { settingError } from "../errors";
+import { isPort } from "../../dynamic-providers/common";
 import { durationToSeconds } from "../../dynamic-providers/flux/task-option";
 import { MIN_RETENTION_SECONDS } from "../../dynamic-providers/influx-rules";
 
@@ -68,10 +69,7 @@ export function parseRetention(value: string, setting: string): number {
     return seconds;
 }
 
-/** Whether `port` is a TCP port: an integer in 1..65535. */
-export function isPort(port: unknown): boolean {
-    return typeof port === "number" && Number.isInteger(port) && port >= 1 && port <= 65535;
-}
+export { isPort };
 
 /** Throw unless `port` is an integer in 1..65535. */
 export function checkPort(port: number, setting: string): void {
