@@ -4,6 +4,7 @@
 // provider uses. @kubernetes/client-node does the Kubernetes side (kubeconfig, auth, pod listing, the protocol).
 import * as net from "node:net";
 import { Writable } from "node:stream";
+import type { WebSocket } from "ws";
 
 /** Where an in-cluster InfluxDB is, for the port-forward. */
 export interface KubernetesAccess {
@@ -124,14 +125,16 @@ async function carry(
         },
     });
     try {
-        const ws = (await portForward.portForward(access.namespace, pod, [access.port], socket, errors, socket)) as {
-            addEventListener?: (type: string, fn: () => void) => void;
-            on?: (type: string, fn: () => void) => void;
-            close: () => void;
-        };
-        const closed = () => socket.end();
-        if (ws.on) ws.on("close", closed);
-        else ws.addEventListener?.("close", closed);
+        // Without retries (the last argument), portForward answers the WebSocket itself (the `ws` package's, in Node).
+        const ws = (await portForward.portForward(
+            access.namespace,
+            pod,
+            [access.port],
+            socket,
+            errors,
+            socket,
+        )) as WebSocket;
+        ws.on("close", () => socket.end());
         socket.on("close", () => ws.close());
         // Paused until the forward was open; a `data` listener does not resume a stream paused explicitly.
         socket.resume();
