@@ -52,7 +52,8 @@ describe("reference data", function () {
                 const absent = path.join(dir, "absent.yml");
                 assert.deepEqual(missingReference([present, absent]), [absent]);
                 const line = missingReferenceLine([absent]);
-                assert.ok(line.startsWith(`${MISSING_MARKER} ${absent} (`), line);
+                // As the messages show paths: absolute, or relative when the temporary folder is beside the repository.
+                assert.ok(line.startsWith(`${MISSING_MARKER} ${displayPath(absent)} (`), line);
                 assert.ok(!line.includes("\n"), line);
             } finally {
                 fs.rmSync(dir, { recursive: true, force: true });
@@ -100,7 +101,7 @@ describe("reference data", function () {
             assert.equal(skips.length, 3, run.output);
             for (const file of valuesFiles) {
                 assert.ok(
-                    skips.some((l) => l.includes(path.join(empty, "reference", file))),
+                    skips.some((l) => l.includes(displayPath(path.join(empty, "reference", file)))),
                     `${file} named:\n${run.output}`,
                 );
             }
@@ -114,7 +115,7 @@ describe("reference data", function () {
             assert.notEqual(run.status, 0, run.output);
             assert.match(run.output, /\n +3 failing\n/);
             for (const file of valuesFiles) {
-                const line = `${MISSING_MARKER} ${path.join(empty, "reference", file)}`;
+                const line = `${MISSING_MARKER} ${displayPath(path.join(empty, "reference", file))}`;
                 assert.ok(run.output.includes(line), `${line} in:\n${run.output}`);
             }
             assert.match(run.output, /REQUIRE_SHARED=1 makes this a failure/);
