@@ -24,8 +24,8 @@ import { settingError } from "../errors";
 import type { DockerInfluxDBArgs } from "../influxdb-docker";
 import type { ExternalInfluxDBArgs } from "../influxdb-external";
 import type { KubernetesInfluxDBArgs } from "../influxdb-kubernetes";
+import { Check, dropUndefined, SettingsReader } from "./reader";
 import {
-    booleanSettingProblem,
     checkBindAddress,
     checkDnsLabel,
     checkHttpUrl,
@@ -131,7 +131,6 @@ export function parseInfluxSettings(raw: unknown): InfluxSettings {
         throw new InfluxSettingsError([`settings must be an object with a platform, got ${JSON.stringify(raw)}.`]);
     }
     const input = raw as Record<string, unknown>;
-    const problems: string[] = [];
     const platform = input.platform;
     if (typeof platform !== "string" || !INFLUX_PLATFORMS.includes(platform as InfluxPlatform)) {
         throw new InfluxSettingsError([
@@ -139,13 +138,13 @@ export function parseInfluxSettings(raw: unknown): InfluxSettings {
                 `Fix: pulumi config set platform docker`,
         ]);
     }
-    const p = new SettingsReader(input, problems);
+    const p = new SettingsReader(input, "influxdb");
     for (const key of Object.keys(input)) {
         if (key !== "platform" && !ALLOWED_KEYS[platform as InfluxPlatform].includes(key)) {
             // A secret comes from its own top-level key, which is what must be removed.
             const secretKey = SECRET_KEYS[key as keyof typeof SECRET_KEYS];
             const rm = secretKey ? `pulumi config rm ${secretKey}` : `pulumi config rm --path influxdb.${key}`;
-            problems.push(
+            p.add(
                 `influxdb.${key}: unknown setting for platform ${platform}` +
                     `${secretKey ? ` (set as the secret ${secretKey})` : ""}; known: ` +
                     `${ALLOWED_KEYS[platform as InfluxPlatform].join(", ")}. Fix: ${rm}`,
@@ -157,7 +156,7 @@ export function parseInfluxSettings(raw: unknown): InfluxSettings {
         case "docker":
             settings = {
                 platform: "docker",
-                ...p.deployedCommon(),
+                ...deployedCommon(p),
                 image: p.string("image", (v, s) => checkInflux2Image(v, s)),
                 port: p.number("port", (v, s) => checkPort(v, s)),
                 bindAddress: p.string("bindAddress", (v, s) => checkBindAddress(v, s)),
@@ -171,7 +170,7 @@ export function parseInfluxSettings(raw: unknown): InfluxSettings {
             const persistence = p.object("persistence", OBJECT_KEYS.kubernetes?.persistence);
             settings = {
                 platform: "kubernetes",
-                ...p.deployedCommon(),
+                ...deployedCommon(p),
                 namespace: p.string("namespace", dnsLabel(63)),
                 releaseName: p.string("releaseName", dnsLabel(53)),
                 nameOverride: p.string("nameOverride"),
@@ -206,9 +205,9 @@ export function parseInfluxSettings(raw: unknown): InfluxSettings {
             const org = p.string("org", (v, s) => checkNonEmpty(v, s, "organization"), true);
             const bucket = p.string("bucket", (v, s) => checkNonEmpty(v, s, "bucket"), true);
             const ref = p.object("tokenFromExistingSecret", OBJECT_KEYS.external?.tokenFromExistingSecret);
-            const token = p.secret("token", nonEmpty);
+            const token = p.secret("token", SECRET_KEYS.token, nonEmpty);
             if ((token === undefined) === (ref === undefined)) {
-                problems.push(
+                p.add(
                     `influxdb.token: set exactly one of the secret config ${SECRET_KEYS.token} ` +
                         `(pulumi config set --secret ${SECRET_KEYS.token} <token>) and influxdb.tokenFromExistingSecret ` +
                         `({ name, key, namespace } of a Kubernetes Secret).`,
@@ -230,8 +229,8 @@ export function parseInfluxSettings(raw: unknown): InfluxSettings {
             break;
         }
     }
-    if (problems.length > 0) {
-        throw new InfluxSettingsError(problems);
+    if (p.problems.length > 0) {
+        throw new InfluxSettingsError(p.problems);
     }
     return dropUndefined(settings) as InfluxSettings;
 }
@@ -280,8 +279,6 @@ export function influxSettingsFromConfig(
 
 // ---------------------------------------------------------------------------------------------------------------------
 
-type Check<T> = (value: T, setting: string) => void;
-
 const positive: Check<number> = (v, s) => {
     if (!Number.isInteger(v) || v <= 0) {
         throw settingError(`${s}: must be a positive whole number of seconds, got ${v}.`);
@@ -294,165 +291,22 @@ function dnsLabel(max: number): Check<string> {
     return (v, s) => checkDnsLabel(v, s, max);
 }
 
-/** Reads typed values out of the raw settings, recording problems instead of throwing. */
-class SettingsReader {
-    constructor(
-        private readonly raw: Record<string, unknown>,
-        private readonly problems: string[],
-    ) {}
-
-    private lookup(path: string): unknown {
-        return path.split(".").reduce<unknown>((obj, key) => {
-            return typeof obj === "object" && obj !== null ? (obj as Record<string, unknown>)[key] : undefined;
-        }, this.raw);
-    }
-
-    private problem(path: string, message: string, example: string): void {
-        this.problems.push(
-            `${message.startsWith(`influxdb.${path}`) ? "" : `influxdb.${path}: `}${message} ` +
-                `Fix: pulumi config set --path influxdb.${path} ${example}`,
-        );
-    }
-
-    private run<T>(path: string, value: T, check: Check<T> | undefined, example: string): T | undefined {
-        try {
-            check?.(value, `influxdb.${path}`);
-            return value;
-        } catch (err) {
-            this.problem(path, (err as Error).message, example);
-            return undefined;
-        }
-    }
-
-    string(path: string, check?: Check<string>, required = false): string | undefined {
-        const v = this.lookup(path);
-        if (v === undefined || v === null) {
-            if (required) {
-                this.problem(path, "is required.", "<value>");
+/** Settings shared by the Docker and Kubernetes deployments. */
+function deployedCommon(p: SettingsReader) {
+    return {
+        org: p.string("org", (v, s) => checkNonEmpty(v, s, "organization")),
+        bucket: p.string("bucket", (v, s) => checkNonEmpty(v, s, "bucket")),
+        retention: p.string("retention", (v, s) => {
+            parseRetention(v, s);
+        }),
+        username: p.string("username", (v, s) => checkNonEmpty(v, s, "user")),
+        adminPassword: p.secret("adminPassword", SECRET_KEYS.adminPassword, (v, s) => {
+            if (v.length < 8) {
+                throw settingError(`${s}: InfluxDB needs a password of at least 8 characters.`);
             }
-            return undefined;
-        }
-        if (typeof v !== "string") {
-            this.problem(path, `must be a string, got ${JSON.stringify(v)}.`, "<value>");
-            return undefined;
-        }
-        return this.run(path, v, check, "<value>");
-    }
-
-    number(path: string, check?: Check<number>): number | undefined {
-        const v = this.lookup(path);
-        if (v === undefined || v === null) {
-            return undefined;
-        }
-        const n = typeof v === "string" && /^-?\d+(\.\d+)?$/.test(v.trim()) ? Number(v) : v;
-        if (typeof n !== "number") {
-            this.problem(path, `must be a number, got ${JSON.stringify(v)}.`, "<number>");
-            return undefined;
-        }
-        return this.run(path, n, check, "<number>");
-    }
-
-    boolean(path: string): boolean | undefined {
-        const v = this.lookup(path);
-        const problem = v === null ? undefined : booleanSettingProblem(v, `influxdb.${path}`);
-        if (problem !== undefined) {
-            this.problems.push(problem);
-        }
-        return typeof v === "boolean" ? v : undefined;
-    }
-
-    object(path: string, allowedKeys?: readonly string[]): Record<string, unknown> | undefined {
-        const v = this.lookup(path);
-        if (v === undefined || v === null) {
-            return undefined;
-        }
-        if (typeof v !== "object" || Array.isArray(v)) {
-            this.problem(path, `must be an object, got ${JSON.stringify(v)}.`, "'{...}'");
-            return undefined;
-        }
-        for (const key of Object.keys(v)) {
-            if (allowedKeys && !allowedKeys.includes(key)) {
-                this.problem(`${path}.${key}`, `unknown setting; known: ${allowedKeys.join(", ")}.`, "(remove it)");
-            }
-        }
-        return v as Record<string, unknown>;
-    }
-
-    list(path: string): unknown[] | undefined {
-        const v = this.lookup(path);
-        if (v === undefined || v === null) {
-            return undefined;
-        }
-        if (!Array.isArray(v)) {
-            this.problem(path, `must be a list, got ${JSON.stringify(v)}.`, "'[...]'");
-            return undefined;
-        }
-        return v;
-    }
-
-    stringList(path: string): string[] | undefined {
-        const v = this.list(path);
-        if (v && !v.every((e) => typeof e === "string")) {
-            this.problem(path, `must be a list of names, got ${JSON.stringify(v)}.`, `'["name"]'`);
-            return undefined;
-        }
-        return v as string[] | undefined;
-    }
-
-    /** A secret: a string or an Output, returned as a secret Output. */
-    secret(path: "adminPassword" | "adminToken" | "token", check?: Check<string>): pulumi.Output<string> | undefined {
-        const v = this.raw[path];
-        if (v === undefined || v === null) {
-            return undefined;
-        }
-        if (pulumi.Output.isInstance(v)) {
-            return pulumi.secret(v as pulumi.Output<string>);
-        }
-        if (typeof v !== "string") {
-            this.problems.push(
-                `influxdb.${path}: must be a string. Fix: pulumi config set --secret ${SECRET_KEYS[path]} <value>`,
-            );
-            return undefined;
-        }
-        try {
-            check?.(v, `influxdb.${path}`);
-        } catch (err) {
-            this.problems.push(
-                `${(err as Error).message} Fix: pulumi config set --secret ${SECRET_KEYS[path]} <value>`,
-            );
-            return undefined;
-        }
-        return pulumi.secret(v);
-    }
-
-    /** Settings shared by the Docker and Kubernetes deployments. */
-    deployedCommon() {
-        return {
-            org: this.string("org", (v, s) => checkNonEmpty(v, s, "organization")),
-            bucket: this.string("bucket", (v, s) => checkNonEmpty(v, s, "bucket")),
-            retention: this.string("retention", (v, s) => {
-                parseRetention(v, s);
-            }),
-            username: this.string("username", (v, s) => checkNonEmpty(v, s, "user")),
-            adminPassword: this.secret("adminPassword", (v, s) => {
-                if (v.length < 8) {
-                    throw settingError(`${s}: InfluxDB needs a password of at least 8 characters.`);
-                }
-            }),
-            adminToken: this.secret("adminToken", nonEmpty),
-            protectData: this.boolean("protectData"),
-            retainDataOnDelete: this.boolean("retainDataOnDelete"),
-        };
-    }
-}
-
-function dropUndefined(value: unknown): unknown {
-    if (typeof value !== "object" || value === null || Array.isArray(value) || pulumi.Output.isInstance(value)) {
-        return value;
-    }
-    return Object.fromEntries(
-        Object.entries(value)
-            .filter(([, v]) => v !== undefined)
-            .map(([k, v]) => [k, dropUndefined(v)]),
-    );
+        }),
+        adminToken: p.secret("adminToken", SECRET_KEYS.adminToken, nonEmpty),
+        protectData: p.boolean("protectData"),
+        retainDataOnDelete: p.boolean("retainDataOnDelete"),
+    };
 }

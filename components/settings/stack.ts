@@ -27,6 +27,7 @@ import {
     OBJECT_KEYS as INFLUX_OBJECT_KEYS,
     SECRET_KEYS as INFLUX_SECRET_KEYS,
 } from "./influxdb";
+import { isRecord, SettingsReader } from "./reader";
 import {
     booleanSettingProblem,
     checkBindAddress,
@@ -133,40 +134,22 @@ const FLAGSMITH_PLATFORM_ONLY: Readonly<Record<string, { platform: "docker" | "k
     extraValues: { platform: "kubernetes", hint: "remove it" },
 };
 
-function isRecord(v: unknown): v is Record<string, unknown> {
-    return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function pushProblem(problems: string[], problem: string | undefined): void {
-    if (problem !== undefined) {
-        problems.push(problem);
-    }
-}
-
-function attempt(problems: string[], fn: () => void): void {
-    try {
-        fn();
-    } catch (e) {
-        problems.push((e as Error).message);
-    }
-}
-
-function parseRetentions(raw: unknown, problems: string[], set: Record<string, number> = {}): AnalyticsRetention {
+function parseRetentions(raw: unknown, r: SettingsReader, set: Record<string, number> = {}): AnalyticsRetention {
     if (raw === undefined) {
         return DEFAULT_RETENTION;
     }
     if (!isRecord(raw)) {
-        problems.push("retention: must be an object { raw, downsampled15m, downsampled1h } of durations such as 14d");
+        r.add("retention: must be an object { raw, downsampled15m, downsampled1h } of durations such as 14d");
         return DEFAULT_RETENTION;
     }
     const out: Record<string, number> = { ...DEFAULT_RETENTION };
     for (const [key, value] of Object.entries(raw)) {
         const field = RETENTION_KEYS[key as keyof typeof RETENTION_KEYS];
         if (!field) {
-            problems.push(`retention.${key}: unknown; use raw, downsampled15m or downsampled1h`);
+            r.add(`retention.${key}: unknown; use raw, downsampled15m or downsampled1h`);
             continue;
         }
-        attempt(problems, () => {
+        r.attempt(() => {
             if (typeof value !== "string") {
                 throw settingError(`retention.${key}: must be a duration string such as "14d" or "0s" (infinite)`);
             }
@@ -175,7 +158,7 @@ function parseRetentions(raw: unknown, problems: string[], set: Record<string, n
         });
     }
     if (out.downsampled15mSeconds !== 0 && out.downsampled15mSeconds < 180 * 86400) {
-        problems.push(
+        r.add(
             "retention.downsampled15m: Flagsmith's usage views read up to 180 days from the 15m bucket; use at least 180d (or 0s)",
         );
     }
@@ -280,34 +263,34 @@ function chartTextProblems(
     });
 }
 
-function parseTasks(raw: unknown, problems: string[]): TaskSettings {
+function parseTasks(raw: unknown, r: SettingsReader): TaskSettings {
     if (raw === undefined) {
         return {};
     }
     if (!isRecord(raw)) {
-        problems.push("tasks: must be an object { overrides, extra }");
+        r.add("tasks: must be an object { overrides, extra }");
         return {};
     }
     for (const key of Object.keys(raw)) {
         if (!TASKS_KEYS.includes(key)) {
-            problems.push(`tasks.${key}: unknown; use tasks.overrides (by task name) or tasks.extra (a list)`);
+            r.add(`tasks.${key}: unknown; use tasks.overrides (by task name) or tasks.extra (a list)`);
         }
     }
     const overrides = raw.overrides;
     if (overrides !== undefined && !isRecord(overrides)) {
-        problems.push("tasks.overrides: must map task names to { every, offset, status, remove }");
+        r.add("tasks.overrides: must map task names to { every, offset, status, remove }");
     }
     for (const [name, o] of Object.entries(isRecord(overrides) ? overrides : {})) {
         if (!isRecord(o) || Object.keys(o).some((k) => !TASK_OVERRIDE_KEYS.includes(k))) {
-            problems.push(`tasks.overrides["${name}"]: allowed keys are every, offset, status, remove`);
+            r.add(`tasks.overrides["${name}"]: allowed keys are every, offset, status, remove`);
         } else {
             // A quoted "false" would be truthy and remove the task.
-            pushProblem(problems, booleanSettingProblem(o.remove, `tasks.overrides["${name}"].remove`));
+            r.add(booleanSettingProblem(o.remove, `tasks.overrides["${name}"].remove`));
         }
     }
     const extra = raw.extra;
     if (extra !== undefined && !Array.isArray(extra)) {
-        problems.push("tasks.extra: must be a list of task specs or { name, flux } objects");
+        r.add("tasks.extra: must be a list of task specs or { name, flux } objects");
     }
     return {
         overrides: isRecord(overrides) ? (overrides as Record<string, TaskOverride>) : undefined,
@@ -316,15 +299,15 @@ function parseTasks(raw: unknown, problems: string[]): TaskSettings {
 }
 
 /** `backfill: { enabled, range }`: the range defaults to the raw bucket's retention (30d when that is infinite). */
-function parseBackfill(raw: unknown, retention: AnalyticsRetention, problems: string[]): string | undefined {
+function parseBackfill(raw: unknown, retention: AnalyticsRetention, r: SettingsReader): string | undefined {
     if (raw === undefined) {
         return undefined;
     }
     if (!isRecord(raw) || Object.keys(raw).some((k) => !BACKFILL_KEYS.includes(k))) {
-        problems.push('backfill: must be { enabled: true, range: "14d" } (range optional)');
+        r.add('backfill: must be { enabled: true, range: "14d" } (range optional)');
         return undefined;
     }
-    pushProblem(problems, booleanSettingProblem(raw.enabled, "backfill.enabled"));
+    r.add(booleanSettingProblem(raw.enabled, "backfill.enabled"));
     if (raw.enabled !== true) {
         return undefined;
     }
@@ -332,14 +315,14 @@ function parseBackfill(raw: unknown, retention: AnalyticsRetention, problems: st
         return retention.rawSeconds > 0 ? `${retention.rawSeconds}s` : "30d";
     }
     let ok = false;
-    attempt(problems, () => {
+    r.attempt(() => {
         if (typeof raw.range !== "string") {
             throw settingError('backfill.range: must be a duration string such as "14d"');
         }
         ok = parseRetention(raw.range, "backfill.range") > 0;
     });
-    if (!ok && problems.every((p) => !p.startsWith("backfill.range"))) {
-        problems.push('backfill.range: must be a positive duration such as "14d"');
+    if (!ok && !r.reported("backfill.range")) {
+        r.add('backfill.range: must be a positive duration such as "14d"');
     }
     return ok ? (raw.range as string) : undefined;
 }
@@ -354,14 +337,12 @@ const FLAGSMITH_WAYS_OUT =
  * `flagsmith.extraEnv`: environment variable name to value (numbers and booleans are taken as their text). Names the
  * program sets (INFLUXDB_*, DATABASE_URL, ...) are refused, each naming the key.
  */
-export function parseExtraEnv(raw: unknown, problems: string[]): Record<string, string> | undefined {
+function parseExtraEnv(raw: unknown, r: SettingsReader): Record<string, string> | undefined {
     if (raw === undefined) {
         return undefined;
     }
     if (!isRecord(raw)) {
-        problems.push(
-            'flagsmith.extraEnv: must be an object of variable names to values, e.g. { PREVENT_SIGNUP: "true" }',
-        );
+        r.add('flagsmith.extraEnv: must be an object of variable names to values, e.g. { PREVENT_SIGNUP: "true" }');
         return undefined;
     }
     const env: Record<string, string> = {};
@@ -370,11 +351,11 @@ export function parseExtraEnv(raw: unknown, problems: string[]): Record<string, 
         const nameProblem = extraEnvNameProblem(name);
         if (nameProblem !== undefined) {
             const fix = name === "DJANGO_ALLOWED_HOSTS" ? "set flagsmith.allowedHosts instead" : "remove it";
-            problems.push(`${key}: extraEnv ${nameProblem}; ${fix}: pulumi config rm --path ${shellWord(key)}`);
+            r.add(`${key}: extraEnv ${nameProblem}; ${fix}: pulumi config rm --path ${shellWord(key)}`);
         } else if (typeof value === "string" || typeof value === "number" || typeof value === "boolean") {
             env[name] = String(value);
         } else {
-            problems.push(`${key}: must be a string, got ${JSON.stringify(value)}`);
+            r.add(`${key}: must be a string, got ${JSON.stringify(value)}`);
         }
     }
     return env;
@@ -384,44 +365,44 @@ function parseFlagsmith(
     raw: unknown,
     influxPlatform: InfluxSettings["platform"],
     databasePassword: string | undefined,
-    problems: string[],
+    r: SettingsReader,
 ): FlagsmithSettings {
     const none: FlagsmithSettings = { platform: "none" };
     if (raw !== undefined && !isRecord(raw)) {
-        problems.push("flagsmith: must be an object, e.g. { enabled: false }");
+        r.add("flagsmith: must be an object, e.g. { enabled: false }");
         return none;
     }
     const f = raw ?? {};
     for (const key of Object.keys(f)) {
         if (!FLAGSMITH_KEYS.includes(key)) {
-            problems.push(`flagsmith.${key}: unknown setting; known: ${FLAGSMITH_KEYS.join(", ")}`);
+            r.add(`flagsmith.${key}: unknown setting; known: ${FLAGSMITH_KEYS.join(", ")}`);
         }
     }
     const enabledProblem = booleanSettingProblem(f.enabled, "flagsmith.enabled");
     if (enabledProblem !== undefined || f.enabled === false) {
         // Not a boolean: nothing else about Flagsmith is checked, so this is the only message.
-        pushProblem(problems, enabledProblem);
+        r.add(enabledProblem);
         return none;
     }
     const platform = f.platform ?? (influxPlatform === "external" ? undefined : influxPlatform);
     if (platform === undefined) {
-        problems.push(`flagsmith.platform: with an external InfluxDB, say where Flagsmith runs; ${FLAGSMITH_WAYS_OUT}`);
+        r.add(`flagsmith.platform: with an external InfluxDB, say where Flagsmith runs; ${FLAGSMITH_WAYS_OUT}`);
         return none;
     }
     if (platform !== "docker" && platform !== "kubernetes") {
-        problems.push(`flagsmith.platform: unknown platform ${JSON.stringify(platform)}; use docker or kubernetes`);
+        r.add(`flagsmith.platform: unknown platform ${JSON.stringify(platform)}; use docker or kubernetes`);
         return none;
     }
     if (platform === "docker" && influxPlatform === "kubernetes") {
         // The Kubernetes InfluxDB is reached by its in-cluster name, which no Docker container resolves.
-        problems.push(
+        r.add(
             `flagsmith.platform: Flagsmith on Docker cannot reach an InfluxDB inside the cluster (its URL is an ` +
                 `in-cluster name); ${FLAGSMITH_WAYS_OUT}`,
         );
     }
     if (platform === "kubernetes" && influxPlatform === "docker") {
         // The Docker InfluxDB is reached by its network alias (http://influxdb:8086), a name no pod resolves.
-        problems.push(
+        r.add(
             "flagsmith.platform: Flagsmith on Kubernetes cannot reach an InfluxDB on the local Docker engine (its URL " +
                 "resolves only on the Docker network); run InfluxDB on Kubernetes too (pulumi config set platform " +
                 "kubernetes), or on a server the cluster reaches (platform: external with influxdb.url)",
@@ -429,26 +410,24 @@ function parseFlagsmith(
     }
     for (const [key, only] of Object.entries(FLAGSMITH_PLATFORM_ONLY)) {
         if (f[key] !== undefined && only.platform !== platform) {
-            problems.push(
+            r.add(
                 `flagsmith.${key}: only used when Flagsmith runs on ${only.platform}, not on ${platform}; ${only.hint}`,
             );
         }
     }
-    pushProblem(problems, booleanSettingProblem(f.protectData, "flagsmith.protectData"));
+    const fr = r.at("flagsmith", f);
+    const protectData = fr.boolean("protectData");
     const docker = platform === "docker";
     if (docker && f.image !== undefined) {
         const problem = typeof f.image === "string" ? pinnedImageProblem(f.image) : "must be a string";
-        pushProblem(
-            problems,
+        r.add(
             problem &&
                 `flagsmith.image: ${problem}. Fix: pulumi config set --path flagsmith.image ${DEFAULT_FLAGSMITH_IMAGE}`,
         );
     }
-    if (f.apiPort !== undefined) {
-        attempt(problems, () => checkPort(f.apiPort as number, "flagsmith.apiPort"));
-    }
+    const apiPort = fr.number("apiPort", checkPort);
     if (docker && f.bindAddress !== undefined) {
-        attempt(problems, () => {
+        r.attempt(() => {
             const fix = "Fix: pulumi config set --path flagsmith.bindAddress 127.0.0.1";
             try {
                 checkBindAddress(String(f.bindAddress), "flagsmith.bindAddress");
@@ -457,19 +436,19 @@ function parseFlagsmith(
             }
         });
     }
-    const extraEnv = docker ? parseExtraEnv(f.extraEnv, problems) : undefined;
+    const extraEnv = docker ? parseExtraEnv(f.extraEnv, r) : undefined;
     if (
         f.allowedHosts !== undefined &&
         (!Array.isArray(f.allowedHosts) || f.allowedHosts.some((h) => typeof h !== "string"))
     ) {
-        problems.push('flagsmith.allowedHosts: must be a list of host names, e.g. ["flagsmith.example.com"]');
+        r.add('flagsmith.allowedHosts: must be a list of host names, e.g. ["flagsmith.example.com"]');
     }
     if (f.extraValues !== undefined && !isRecord(f.extraValues)) {
-        problems.push("flagsmith.extraValues: must be an object of chart values");
+        r.add("flagsmith.extraValues: must be an object of chart values");
     } else if (platform === "kubernetes" && isRecord(f.extraValues)) {
         // Checked here as well: KubernetesFlagsmith is built only after InfluxDB and the analytics resources.
         const extra = f.extraValues;
-        attempt(problems, () => {
+        r.attempt(() => {
             try {
                 validateChartValues(extra, FLAGSMITH_CHART_KEYS_FILE, { freeForm: FLAGSMITH_FREE_FORM_VALUES });
                 assertNoManagedValues(extra);
@@ -483,7 +462,7 @@ function parseFlagsmith(
         // The secret completes flagsmith.database { host, port, database, username }, so no password is in plain config.
         const db = isRecord(f.database) ? f.database : undefined;
         if (platform !== "kubernetes" || !db || "url" in db || "password" in db || databasePassword === "") {
-            problems.push(
+            r.add(
                 "flagsmithDatabasePassword: the non-empty password of flagsmith.database { host, port, database, " +
                     "username } for Flagsmith on Kubernetes; not with flagsmith.database.url or .password",
             );
@@ -494,14 +473,14 @@ function parseFlagsmith(
     return {
         platform,
         image: f.image as string | undefined,
-        apiPort: f.apiPort as number | undefined,
+        apiPort,
         bindAddress: f.bindAddress as string | undefined,
         extraEnv,
         allowedHosts: f.allowedHosts as string[] | undefined,
         namespace: f.namespace as string | undefined,
         database,
         extraValues: f.extraValues as Record<string, unknown> | undefined,
-        protectData: f.protectData as boolean | undefined,
+        protectData,
     };
 }
 
@@ -510,49 +489,48 @@ function parseFlagsmith(
  * The InfluxDB component's initial bucket defaults to `bucket`, so first-boot setup creates Flagsmith's raw bucket.
  */
 export function readStackSettings(config: pulumi.Config = new pulumi.Config(CONFIG_NAMESPACE)): StackSettings {
-    const problems: string[] = [];
+    const r = new SettingsReader({});
     const all = pulumi.runtime.allConfig();
     for (const [key, value] of Object.entries(all)) {
         const [ns, name] = key.split(":");
         if (ns === CONFIG_NAMESPACE && !TOP_KEYS.includes(name) && !SECRET_CONFIG_KEYS.includes(name)) {
-            problems.push(unknownTopLevelKeyProblem(name, isSecretConfig(key) ? undefined : value));
+            r.add(unknownTopLevelKeyProblem(name, isSecretConfig(key) ? undefined : value));
         }
     }
     const bucket = config.get("bucket") ?? "default";
     const bucketProblem = bucketNameProblem(bucket);
     if (bucketProblem) {
-        problems.push(`bucket: ${JSON.stringify(bucket)} ${bucketProblem}; Fix: pulumi config set bucket default`);
+        r.add(`bucket: ${JSON.stringify(bucket)} ${bucketProblem}; Fix: pulumi config set bucket default`);
     }
     let influx: InfluxSettings | undefined;
-    attempt(problems, () => {
+    // An InfluxSettingsError's problems join this list one by one.
+    r.attempt(() => {
         influx = influxSettingsFromConfig(config, { bucket });
     });
     const retentionSet: Record<string, number> = {};
-    const retention = parseRetentions(config.getObject("retention"), problems, retentionSet);
-    const tasks = parseTasks(config.getObject("tasks"), problems);
+    const retention = parseRetentions(config.getObject("retention"), r, retentionSet);
+    const tasks = parseTasks(config.getObject("tasks"), r);
     const adoptValue = config.get("adopt");
     if (adoptValue !== undefined && adoptValue !== "true" && adoptValue !== "false") {
-        problems.push(
-            `adopt: must be true or false, got ${JSON.stringify(adoptValue)}. Fix: pulumi config set adopt true`,
-        );
+        r.add(`adopt: must be true or false, got ${JSON.stringify(adoptValue)}. Fix: pulumi config set adopt true`);
     }
     const adopt = adoptValue === "true";
-    const backfillRange = parseBackfill(config.getObject("backfill"), retention, problems);
+    const backfillRange = parseBackfill(config.getObject("backfill"), retention, r);
     const flagsmith = parseFlagsmith(
         config.getObject("flagsmith"),
         influx?.platform ?? "docker",
         config.get("flagsmithDatabasePassword"),
-        problems,
+        r,
     );
     if (influx !== undefined) {
-        pushProblem(problems, portConflictProblem(influx, flagsmith));
+        r.add(portConflictProblem(influx, flagsmith));
         // The raw `influxdb` object: these checks are about what the user wrote, not the defaults.
         const influxdb = config.getObject<Record<string, unknown>>("influxdb") ?? {};
-        problems.push(...chartTextProblems(influxdb, influx.platform, flagsmith, bucket));
-        pushProblem(problems, containerUrlProblem(influxdb, influx.platform, flagsmith));
+        chartTextProblems(influxdb, influx.platform, flagsmith, bucket).forEach((problem) => r.add(problem));
+        r.add(containerUrlProblem(influxdb, influx.platform, flagsmith));
     }
-    if (problems.length > 0 || influx === undefined) {
-        throw new StackConfigError(problems);
+    if (r.problems.length > 0 || influx === undefined) {
+        throw new StackConfigError(r.problems);
     }
     const warnings = [
         ...plaintextSecretWarnings(Object.keys(all), isSecretConfig, pulumi.getStack()),
