@@ -17,11 +17,6 @@ export type Json = Record<string, unknown>;
 
 /** How the stand-in renders a few things that changed across 2.x versions. */
 export interface ViewOptions {
-    /**
-     * Render an infinite-retention bucket as `retentionRules: []` (InfluxDB before shard-group durations were
-     * exposed) instead of 2.7's `[{type: "expire", everySeconds: 0, shardGroupDurationSeconds: 604800}]`.
-     */
-    readonly infiniteRetentionAsEmptyRules?: boolean;
     /** The server the stand-in answers as (influx-server-kinds.ts). Default "2.7". */
     readonly server?: ServerKind;
 }
@@ -86,9 +81,6 @@ export class Views {
 
     private retentionRules(b: BucketState): Json[] {
         const infinite = b.retentionSeconds === 0;
-        if (infinite && this.options.infiniteRetentionAsEmptyRules) {
-            return [];
-        }
         if (rendersWithoutShardGroups(this.options.server ?? "2.7")) {
             return infinite ? [] : [{ type: "expire", everySeconds: b.retentionSeconds }];
         }
