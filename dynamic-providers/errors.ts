@@ -1,24 +1,26 @@
 // One error mapper for every provider: what went wrong, which resource, the server's code and message; never a token.
 
-/**
- * An InfluxDB API failure as shown to the user: a plain Error with fields (made by influxApiError). It was not a
- * subclass because provider code used to be serialized by Pulumi; the stub (stub.ts) now loads this module, so a
- * class would work as well.
- */
-export interface InfluxApiError extends Error {
-    readonly name: "InfluxApiError";
-    /** HTTP status, when the server answered. */
-    readonly status?: number;
-    /** InfluxDB error code from the body, e.g. `conflict`, `not found`. */
-    readonly code?: string;
+/** An InfluxDB API failure as shown to the user: what went wrong, the HTTP status and the server's error code. */
+export class InfluxApiError extends Error {
+    override readonly name = "InfluxApiError";
+
+    constructor(
+        message: string,
+        /** HTTP status, when the server answered. */
+        readonly status?: number,
+        /** InfluxDB error code from the body, e.g. `conflict`, `not found`. */
+        readonly code?: string,
+    ) {
+        super(message);
+    }
 }
 
 /** Creates an InfluxApiError. */
 export function influxApiError(message: string, status?: number, code?: string): InfluxApiError {
-    return Object.assign(new Error(message), { name: "InfluxApiError" as const, status, code });
+    return new InfluxApiError(message, status, code);
 }
 
-/** True for an error made by influxApiError. */
+/** True for an InfluxApiError (by name, so that a copy of this module loaded twice still agrees). */
 export function isInfluxApiError(e: unknown): e is InfluxApiError {
     return e instanceof Error && e.name === "InfluxApiError";
 }

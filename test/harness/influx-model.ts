@@ -292,7 +292,10 @@ export function permissionToNeeded(p: Permission): Needed {
 
 const HOUR = 3600;
 const DAY = 24 * HOUR;
-/** meta.MinRetentionPolicyDuration */
+/**
+ * meta.MinRetentionPolicyDuration. The stand-in's own copy, not the product's (dynamic-providers/influx-rules.ts): a
+ * stand-in that shares the code's assumptions cannot catch them; conformance.e2e.ts holds this one to influxd.
+ */
 export const MIN_RETENTION_SECONDS = HOUR;
 
 /** shardGroupDuration(): the default shard-group duration for a retention period. */
