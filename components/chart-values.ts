@@ -11,7 +11,7 @@
  * Committed key trees. The charts' values files are third-party files and are not part of this project, so the key
  * tree of each pinned chart is committed instead, derived from its values.yaml by {@link chartValueKeys}:
  * `components/chart-keys/<chart>-<version>.json` (see {@link chartKeysFile}), written by `npm run chart-keys`
- * (test/tools/chart-keys.ts) and checked against the values files by test/chart-values.test.ts. Format
+ * (test/tools/chart-keys.ts) and checked against the values files by test/components/chart-values.test.ts. Format
  * ({@link serializeChartKeys}, {@link parseChartKeys}): the root is a JSON object; each node is
  * - an object `{ "<key>": <node>, ... }` of the keys allowed below it (`{}` for a scalar leaf), when it is closed;
  * - the string `"*"` when it is open (any key allowed below) and no keys are listed below it;

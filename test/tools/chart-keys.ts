@@ -4,7 +4,7 @@
 //
 //     npm run chart-keys        (npx ts-node --transpile-only test/tools/chart-keys.ts)
 //
-// test/chart-values.test.ts fails when a committed file differs from what this script would write.
+// test/components/chart-values.test.ts fails when a committed file differs from what this script would write.
 import * as fs from "fs";
 import * as path from "path";
 import { chartKeysFile, chartValueKeys, serializeChartKeys } from "../../components/chart-values";
