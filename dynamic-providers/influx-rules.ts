@@ -8,7 +8,11 @@
  */
 export const MIN_RETENTION_SECONDS = 3600;
 
-/** Reasons InfluxDB refuses a bucket name, or undefined when it is fine. */
+/**
+ * Why a bucket name is refused, or undefined when it is fine. InfluxDB 2.7.12 itself refuses a leading `_` and a `"`
+ * (tenant/service_bucket.go `validBucketName`) and an empty name; the rest (control characters, surrounding spaces,
+ * more than 255 characters) is this project's own caution, stricter than the server.
+ */
 export function bucketNameProblem(name: unknown): string | undefined {
     if (typeof name !== "string" || name === "") {
         return "must be a non-empty string";

@@ -451,3 +451,33 @@ describe("stack settings: an InfluxDB without persistence", function () {
         assert.deepStrictEqual(ephemeralInfluxWarnings({ platform: "kubernetes", persistence: { enabled: true } }), []);
     });
 });
+
+describe("stack settings: one list of problems, read one way", function () {
+    this.timeout(60_000);
+
+    it("lists the InfluxDB settings' problems one by one beside the others, each with its fix, and no header among them", async function () {
+        const found = await problems({
+            influxdb: { port: 99999, org: "" },
+            retention: { raw: "5m" },
+            flagsmith: { apiPort: 0 },
+        });
+        assert.deepStrictEqual(found, [
+            'influxdb.org: organization must be a non-empty string, got "". ' +
+                "Fix: pulumi config set --path influxdb.org <value>",
+            "influxdb.port: port must be an integer between 1 and 65535, got 99999. " +
+                "Fix: pulumi config set --path influxdb.port <number>",
+            `retention.raw: retention "5m" is below InfluxDB's minimum of 1h; use 1h or more, or 0s.`,
+            "flagsmith.apiPort: port must be an integer between 1 and 65535, got 0. " +
+                "Fix: pulumi config set --path flagsmith.apiPort <number>",
+        ]);
+    });
+
+    it("reads flagsmith.apiPort as it reads influxdb.port: a string of digits is the port number", async function () {
+        const run = await runProgram(() => readStackSettings(), {
+            config: { influxdb: { port: "8087" }, flagsmith: { apiPort: "8001", protectData: true } },
+        });
+        assert.strictEqual(run.result.flagsmith.apiPort, 8001);
+        assert.strictEqual(run.result.flagsmith.protectData, true);
+        assert.strictEqual(run.result.influx.platform === "docker" && run.result.influx.port, 8087);
+    });
+});
