@@ -3,15 +3,16 @@
 import * as pulumi from "@pulumi/pulumi";
 import { FlagsmithInfluxEnv } from "../../components/connection";
 import { MockArgs } from "../harness/mocks";
+import { TYPES } from "../harness/program-mocks";
 
 export const TOKEN = "least-privilege-token-7f3a9c";
 export const INFLUX_URL = "http://influxdb:8086";
 export const ORG = "flagsmith-org";
 export const BUCKET = "flagsmith_raw";
 
-export const CONTAINER = "docker:index/container:Container";
-export const REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage";
-export const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
+export const CONTAINER = TYPES.container;
+export const REMOTE_IMAGE = TYPES.remoteImage;
+export const RANDOM_PASSWORD = TYPES.randomPassword;
 
 export function influxEnv(): FlagsmithInfluxEnv {
     return {

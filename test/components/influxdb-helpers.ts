@@ -16,12 +16,13 @@ import {
     RunOptions,
     UNKNOWN,
 } from "../harness/mocks";
+import { TYPES } from "../harness/program-mocks";
 
-export const CONTAINER = "docker:index/container:Container";
-export const REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage";
-export const RANDOM_PASSWORD = "random:index/randomPassword:RandomPassword";
-export const SECRET = "kubernetes:core/v1:Secret";
-export const ORGANIZATION = "pulumi-nodejs:dynamic/influxdb:Organization";
+export const CONTAINER = TYPES.container;
+export const REMOTE_IMAGE = TYPES.remoteImage;
+export const RANDOM_PASSWORD = TYPES.randomPassword;
+export const SECRET = TYPES.secret;
+export const ORGANIZATION = TYPES.organization;
 export const ORG_ID = "0a1b2c3d4e5f6789";
 
 /** The committed key tree of the pinned chart's values.yaml, the components' default. */
