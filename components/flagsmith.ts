@@ -21,9 +21,9 @@ export interface FlagsmithAccess {
 }
 
 /**
- * Deploys Flagsmith as `settings` say (`platform: "none"`: nothing, the stack exports the variables), after the
- * analytics set, with its four INFLUXDB_* variables. On Docker it joins InfluxDB's network when InfluxDB runs on
- * Docker, else a network of its own. Returns how to reach it.
+ * Deploys Flagsmith as `settings` say, after the analytics set, with its four INFLUXDB_* variables (`platform:
+ * "none"`, which `flagsmith.enabled: false` gives: nothing, the stack exports the variables). On Docker it joins
+ * InfluxDB's network when InfluxDB runs on Docker, else a network of its own. Returns how to reach it.
  */
 export function createFlagsmith(
     settings: FlagsmithSettings,

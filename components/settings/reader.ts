@@ -111,6 +111,27 @@ export class SettingsReader {
         }
     }
 
+    /**
+     * The value at `path` as `parse` returns it (`parse` also checks its type), or undefined when unset or refused;
+     * a refusal is recorded with `Fix: pulumi config set --path <key> <example>`.
+     */
+    value<T>(path: string, parse: (value: unknown, setting: string) => T, example: string): T | undefined {
+        const v = this.lookup(path);
+        if (v === undefined) {
+            return undefined;
+        }
+        let parsed: T | undefined;
+        this.run(
+            path,
+            v,
+            (value, setting) => {
+                parsed = parse(value, setting);
+            },
+            example,
+        );
+        return parsed;
+    }
+
     /** A string; `required` records a problem when it is missing. */
     string(path: string, check?: Check<string>, required = false): string | undefined {
         const v = this.lookup(path);

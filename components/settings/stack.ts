@@ -134,6 +134,18 @@ const FLAGSMITH_PLATFORM_ONLY: Readonly<Record<string, { platform: "docker" | "k
     extraValues: { platform: "kubernetes", hint: "remove it" },
 };
 
+/** Reads a duration setting (`retention.*`: `0s` is infinite; `backfill.range`) in seconds; a string such as `14d`. */
+function durationSetting(infinite: boolean): (value: unknown, setting: string) => number {
+    return (value, setting) => {
+        if (typeof value !== "string") {
+            throw settingError(
+                `${setting}: must be a duration string such as "14d"${infinite ? ' or "0s" (infinite)' : ""}`,
+            );
+        }
+        return parseRetention(value, setting);
+    };
+}
+
 function parseRetentions(raw: unknown, r: SettingsReader, set: Record<string, number> = {}): AnalyticsRetention {
     if (raw === undefined) {
         return DEFAULT_RETENTION;
@@ -143,19 +155,19 @@ function parseRetentions(raw: unknown, r: SettingsReader, set: Record<string, nu
         return DEFAULT_RETENTION;
     }
     const out: Record<string, number> = { ...DEFAULT_RETENTION };
-    for (const [key, value] of Object.entries(raw)) {
+    const rr = r.at("retention", raw);
+    for (const key of Object.keys(raw)) {
         const field = RETENTION_KEYS[key as keyof typeof RETENTION_KEYS];
         if (!field) {
             r.add(`retention.${key}: unknown; use raw, downsampled15m or downsampled1h`);
             continue;
         }
-        r.attempt(() => {
-            if (typeof value !== "string") {
-                throw settingError(`retention.${key}: must be a duration string such as "14d" or "0s" (infinite)`);
-            }
-            out[field] = parseRetention(value, `retention.${key}`);
-            set[field] = out[field];
-        });
+        const fallback = DEFAULT_RETENTION[field];
+        const seconds = rr.value(key, durationSetting(true), fallback === 0 ? "0s" : `${fallback / 86400}d`);
+        if (seconds !== undefined) {
+            out[field] = seconds;
+            set[field] = seconds;
+        }
     }
     if (out.downsampled15mSeconds !== 0 && out.downsampled15mSeconds < 180 * 86400) {
         r.add(
@@ -314,17 +326,11 @@ function parseBackfill(raw: unknown, retention: AnalyticsRetention, r: SettingsR
     if (raw.range === undefined) {
         return retention.rawSeconds > 0 ? `${retention.rawSeconds}s` : "30d";
     }
-    let ok = false;
-    r.attempt(() => {
-        if (typeof raw.range !== "string") {
-            throw settingError('backfill.range: must be a duration string such as "14d"');
-        }
-        ok = parseRetention(raw.range, "backfill.range") > 0;
-    });
-    if (!ok && !r.reported("backfill.range")) {
+    const seconds = r.at("backfill", raw).value("range", durationSetting(false), "14d");
+    if (seconds === 0) {
         r.add('backfill.range: must be a positive duration such as "14d"');
     }
-    return ok ? (raw.range as string) : undefined;
+    return seconds ? (raw.range as string) : undefined;
 }
 
 /** The two ways out when this stack cannot run Flagsmith on Docker next to InfluxDB. */

@@ -186,103 +186,101 @@ function keyOrder(node: ChartKeyNode): unknown {
     return [...node.children].map(([k, child]) => [k, child.open, keyOrder(child)]);
 }
 
-describe("InfluxDB components", () => {
-    describe("chart values validation", () => {
-        const keys = loadChartKeys(VALUES_FILE);
+describe("chart values validation", () => {
+    const keys = loadChartKeys(VALUES_FILE);
 
-        it("reads live and commented-out keys of the influxdb2 values.yaml", () => {
-            const has = (path: string) => {
-                let node = keys;
-                for (const part of path.split(".")) {
-                    const child = node.children.get(part);
-                    if (!child) {
-                        return false;
-                    }
-                    node = child;
+    it("reads live and commented-out keys of the influxdb2 values.yaml", () => {
+        const has = (path: string) => {
+            let node = keys;
+            for (const part of path.split(".")) {
+                const child = node.children.get(part);
+                if (!child) {
+                    return false;
                 }
-                return true;
-            };
-            for (const path of [
-                "image.repository",
-                "image.tag",
-                "image.pullPolicy",
-                "image.pullSecrets", // commented out
-                "nameOverride",
-                "adminUser.organization",
-                "adminUser.existingSecret", // commented out
-                "persistence.enabled",
-                "persistence.size",
-                "persistence.storageClass", // commented out
-                "service.port",
-                "ingress.className", // commented out
-                "pdb.maxUnavailable", // commented out
-                "volumes", // commented-out list
-            ]) {
-                assert.ok(has(path), path);
+                node = child;
             }
-            for (const path of ["image.imagePullPolicy", "adminUser.retention", "init.sh", "rbac"]) {
-                assert.ok(!has(path), path);
-            }
-            assert.strictEqual(keys.children.get("resources")?.open, true, "free-form below resources: {}");
-            assert.strictEqual(keys.children.get("tolerations")?.open, true);
-            assert.strictEqual(keys.children.get("adminUser")?.open, false);
-        });
+            return true;
+        };
+        for (const path of [
+            "image.repository",
+            "image.tag",
+            "image.pullPolicy",
+            "image.pullSecrets", // commented out
+            "nameOverride",
+            "adminUser.organization",
+            "adminUser.existingSecret", // commented out
+            "persistence.enabled",
+            "persistence.size",
+            "persistence.storageClass", // commented out
+            "service.port",
+            "ingress.className", // commented out
+            "pdb.maxUnavailable", // commented out
+            "volumes", // commented-out list
+        ]) {
+            assert.ok(has(path), path);
+        }
+        for (const path of ["image.imagePullPolicy", "adminUser.retention", "init.sh", "rbac"]) {
+            assert.ok(!has(path), path);
+        }
+        assert.strictEqual(keys.children.get("resources")?.open, true, "free-form below resources: {}");
+        assert.strictEqual(keys.children.get("tolerations")?.open, true);
+        assert.strictEqual(keys.children.get("adminUser")?.open, false);
+    });
 
-        it("accepts free-form values below empty maps and lists, and rejects unknown keys with a suggestion", () => {
-            assert.deepStrictEqual(
-                findUnknownChartKeys(
-                    {
-                        resources: { limits: { "nvidia.com/gpu": 1 } },
-                        tolerations: [{ anything: true }],
-                        env: { FOO: "bar" },
-                        image: { tag: pulumi.output("2.7.12") },
-                        adminUser: pulumi.output({ whatever: 1 }),
-                    },
-                    keys,
-                ),
-                [],
-            );
-            assert.deepStrictEqual(findUnknownChartKeys({ persistence: { sise: "1Gi" }, nodeSelectors: {} }, keys), [
-                { path: "persistence.sise", suggestion: "persistence.size" },
-                { path: "nodeSelectors", suggestion: "nodeSelector" },
-            ]);
-            assert.throws(
-                () => validateChartValues({ persistence: { sise: "1Gi" } }, VALUES_FILE),
-                (e: Error) =>
-                    e.message.includes('"persistence.sise" (did you mean "persistence.size"?)') &&
-                    e.message.includes(VALUES_FILE),
-            );
-            assert.throws(
-                () => validateChartValues({ initScripts: { scripts: { "x.sh": "" } } }, VALUES_FILE),
-                /"initScripts\.scripts\.x\.sh"/,
-            );
-            validateChartValues({ initScripts: { scripts: { "x.sh": "" } } }, VALUES_FILE, {
-                freeForm: ["initScripts.scripts"],
-            });
+    it("accepts free-form values below empty maps and lists, and rejects unknown keys with a suggestion", () => {
+        assert.deepStrictEqual(
+            findUnknownChartKeys(
+                {
+                    resources: { limits: { "nvidia.com/gpu": 1 } },
+                    tolerations: [{ anything: true }],
+                    env: { FOO: "bar" },
+                    image: { tag: pulumi.output("2.7.12") },
+                    adminUser: pulumi.output({ whatever: 1 }),
+                },
+                keys,
+            ),
+            [],
+        );
+        assert.deepStrictEqual(findUnknownChartKeys({ persistence: { sise: "1Gi" }, nodeSelectors: {} }, keys), [
+            { path: "persistence.sise", suggestion: "persistence.size" },
+            { path: "nodeSelectors", suggestion: "nodeSelector" },
+        ]);
+        assert.throws(
+            () => validateChartValues({ persistence: { sise: "1Gi" } }, VALUES_FILE),
+            (e: Error) =>
+                e.message.includes('"persistence.sise" (did you mean "persistence.size"?)') &&
+                e.message.includes(VALUES_FILE),
+        );
+        assert.throws(
+            () => validateChartValues({ initScripts: { scripts: { "x.sh": "" } } }, VALUES_FILE),
+            /"initScripts\.scripts\.x\.sh"/,
+        );
+        validateChartValues({ initScripts: { scripts: { "x.sh": "" } } }, VALUES_FILE, {
+            freeForm: ["initScripts.scripts"],
         });
+    });
 
-        it("parses block scalars, lists at the key's indentation and quoted keys", () => {
-            const tree = chartValueKeys(
-                [
-                    "a:",
-                    "  script: |",
-                    "    not: a key",
-                    "  b: 1",
-                    "list:",
-                    "- name: x",
-                    "  inner: y",
-                    '"quoted.key": 1',
-                    "nothing:",
-                    "## prose: not a key",
-                    "# commented:",
-                    "#   child: 1",
-                ].join("\n"),
-            );
-            assert.deepStrictEqual([...tree.children.keys()], ["a", "list", "quoted.key", "nothing", "commented"]);
-            assert.deepStrictEqual([...(tree.children.get("a")?.children.keys() ?? [])], ["script", "b"]);
-            assert.strictEqual(tree.children.get("list")?.open, true);
-            assert.strictEqual(tree.children.get("nothing")?.open, true, "null: free-form");
-            assert.deepStrictEqual([...(tree.children.get("commented")?.children.keys() ?? [])], ["child"]);
-        });
+    it("parses block scalars, lists at the key's indentation and quoted keys", () => {
+        const tree = chartValueKeys(
+            [
+                "a:",
+                "  script: |",
+                "    not: a key",
+                "  b: 1",
+                "list:",
+                "- name: x",
+                "  inner: y",
+                '"quoted.key": 1',
+                "nothing:",
+                "## prose: not a key",
+                "# commented:",
+                "#   child: 1",
+            ].join("\n"),
+        );
+        assert.deepStrictEqual([...tree.children.keys()], ["a", "list", "quoted.key", "nothing", "commented"]);
+        assert.deepStrictEqual([...(tree.children.get("a")?.children.keys() ?? [])], ["script", "b"]);
+        assert.strictEqual(tree.children.get("list")?.open, true);
+        assert.strictEqual(tree.children.get("nothing")?.open, true, "null: free-form");
+        assert.deepStrictEqual([...(tree.children.get("commented")?.children.keys() ?? [])], ["child"]);
     });
 });

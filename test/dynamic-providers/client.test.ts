@@ -1,8 +1,9 @@
-// The shared HTTP client's listings (dynamic-providers/client.ts), in process against the stand-in: concurrent reads
-// share one listing, and no read made after a write of this process is served a listing that may predate the write.
+// The one HTTP client (dynamic-providers/client.ts): its listings, in process against the stand-in (concurrent reads
+// share one listing, and no read made after a write of this process is served a listing that may predate the write),
+// and how it reads a Flux answer (runtime errors inside a 200, CSV rows).
 import * as assert from "assert";
 import type { Bucket as ApiBucket } from "@influxdata/influxdb-client-apis";
-import { Connection, readListed, writeApi } from "../../dynamic-providers/client";
+import { Connection, csvRows, fluxRuntimeError, readListed, writeApi } from "../../dynamic-providers/client";
 import { InfluxStandIn } from "../harness/influx-standin";
 
 describe("client: shared listings", function () {
@@ -65,5 +66,29 @@ describe("client: shared listings", function () {
         assert.strictEqual((await read(id))?.description, "before");
         await write;
         assert.strictEqual((await read(id))?.description, "after");
+    });
+});
+
+describe("Flux runtime errors inside a 200 answer", () => {
+    it("finds the error table InfluxDB sends with Prefer: return-no-content-with-error; an empty body is success", () => {
+        assert.strictEqual(fluxRuntimeError(""), undefined);
+        assert.strictEqual(fluxRuntimeError("\r\n"), undefined);
+        const csv =
+            "#datatype,string,string\r\n#group,true,true\r\n#default,,\r\n,error,reference\r\n" +
+            ',"runtime error @8:5-8:40: to: bucket ""x"" not found",\r\n\r\n';
+        assert.strictEqual(fluxRuntimeError(csv), 'runtime error @8:5-8:40: to: bucket "x" not found');
+        assert.strictEqual(fluxRuntimeError(",error,reference\n,failed to write,\n"), "failed to write");
+    });
+});
+
+describe("Flux CSV rows", () => {
+    it("keeps every column, an empty first one included, and unquotes quoted cells", () => {
+        assert.deepStrictEqual(
+            csvRows(",result,table,_measurement,_time\r\n,_result,0,api_call,2026-01-01T00:00:00Z\r\n\r\n"),
+            [{ "": "", result: "_result", table: "0", _measurement: "api_call", _time: "2026-01-01T00:00:00Z" }],
+        );
+        assert.deepStrictEqual(csvRows(',error,reference\n,"a, ""b""",\n'), [
+            { "": "", error: 'a, "b"', reference: "" },
+        ]);
     });
 });

@@ -1,6 +1,4 @@
 import * as assert from "assert";
-import { csvRows, fluxRuntimeError } from "../../dynamic-providers/client";
-import { isInfluxApiError, mapError, redact, refusalHint } from "../../dynamic-providers/errors";
 import {
     backoffDelay,
     classifyError,
@@ -179,76 +177,5 @@ describe("retry policy", () => {
         );
         assert.strictEqual(result, "found");
         assert.strictEqual(posts, 1);
-    });
-});
-
-describe("error mapper", () => {
-    it("names the operation, status, server code and message", () => {
-        const e = mapError(
-            httpError(422, JSON.stringify({ code: "conflict", message: 'bucket with name "x" already exists' })),
-            'create bucket "x"',
-            "http://localhost:8086",
-            [],
-        );
-        assert.ok(isInfluxApiError(e));
-        assert.strictEqual(e.status, 422);
-        assert.strictEqual(e.code, "conflict");
-        assert.strictEqual(
-            e.message,
-            'create bucket "x" failed: HTTP 422 conflict: bucket with name "x" already exists',
-        );
-    });
-
-    it("says when the server cannot be reached, and redacts secrets", () => {
-        const token = "s3cr3t-token-value";
-        const e = mapError(
-            Object.assign(new Error(`connect failed with ${token}`), { code: "ECONNREFUSED" }),
-            "read bucket 1",
-            "http://localhost:1",
-            [token],
-        );
-        assert.match(e.message, /cannot reach InfluxDB at http:\/\/localhost:1 \(ECONNREFUSED\)/);
-        assert.ok(!e.message.includes(token));
-        assert.strictEqual(redact("a secret b", ["secret"]), "a [secret] b");
-    });
-});
-
-describe("Flux runtime errors inside a 200 answer", () => {
-    it("finds the error table InfluxDB sends with Prefer: return-no-content-with-error; an empty body is success", () => {
-        assert.strictEqual(fluxRuntimeError(""), undefined);
-        assert.strictEqual(fluxRuntimeError("\r\n"), undefined);
-        const csv =
-            "#datatype,string,string\r\n#group,true,true\r\n#default,,\r\n,error,reference\r\n" +
-            ',"runtime error @8:5-8:40: to: bucket ""x"" not found",\r\n\r\n';
-        assert.strictEqual(fluxRuntimeError(csv), 'runtime error @8:5-8:40: to: bucket "x" not found');
-        assert.strictEqual(fluxRuntimeError(",error,reference\n,failed to write,\n"), "failed to write");
-    });
-});
-
-describe("what a refused token is told", () => {
-    it("names the permission a token lacks, a grant it cannot make, and an unknown or inactive token apart", () => {
-        assert.match(
-            refusalHint(401, "write:orgs/0123456789abcdef/buckets is unauthorized", "create bucket"),
-            /lacks the permission write:orgs\/0123456789abcdef\/buckets/,
-        );
-        assert.match(refusalHint(403, "permission read:instance is not allowed", "create token"), /cannot grant/);
-        assert.match(
-            refusalHint(401, "token is inactive", "read bucket"),
-            /unknown to this server, deleted or inactive/,
-        );
-        assert.match(refusalHint(404, "failed to find task: unauthorized", "read task 1"), /may not manage tasks/);
-        assert.strictEqual(refusalHint(404, "bucket not found", "read bucket 1"), "");
-    });
-});
-
-describe("Flux CSV rows", () => {
-    it("keeps every column, an empty first one included, and unquotes quoted cells", () => {
-        assert.deepStrictEqual(
-            csvRows(",result,table,_measurement,_time\r\n,_result,0,api_call,2026-01-01T00:00:00Z\r\n\r\n"),
-            [{ "": "", result: "_result", table: "0", _measurement: "api_call", _time: "2026-01-01T00:00:00Z" }],
-        );
-        assert.deepStrictEqual(csvRows(',error,reference\n,"a, ""b""",\n'), [
-            { "": "", error: 'a, "b"', reference: "" },
-        ]);
     });
 });

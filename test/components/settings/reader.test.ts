@@ -71,6 +71,20 @@ describe("SettingsReader", () => {
         ]);
     });
 
+    it("value() returns what its parser makes of any value, and records a refusal with the example fix", () => {
+        const r = new SettingsReader({ raw: "2w", bad: 5 }, "retention");
+        const days = (v: unknown, s: string) => {
+            if (typeof v !== "string" || !v.endsWith("w")) throw new Error(`${s}: weeks only.`);
+            return Number(v.slice(0, -1)) * 7;
+        };
+        assert.strictEqual(r.value("raw", days, "2w"), 14);
+        assert.strictEqual(r.value("unset", days, "2w"), undefined);
+        assert.strictEqual(r.value("bad", days, "2w"), undefined);
+        assert.deepStrictEqual(r.problems, [
+            "retention.bad: weeks only. Fix: pulumi config set --path retention.bad 2w",
+        ]);
+    });
+
     it("at() reads a nested object with the longer prefix, into the same problem list", () => {
         const top = new SettingsReader({});
         top.add("first");

@@ -466,7 +466,8 @@ describe("stack settings: one list of problems, read one way", function () {
                 "Fix: pulumi config set --path influxdb.org <value>",
             "influxdb.port: port must be an integer between 1 and 65535, got 99999. " +
                 "Fix: pulumi config set --path influxdb.port <number>",
-            `retention.raw: retention "5m" is below InfluxDB's minimum of 1h; use 1h or more, or 0s.`,
+            `retention.raw: retention "5m" is below InfluxDB's minimum of 1h; use 1h or more, or 0s. ` +
+                "Fix: pulumi config set --path retention.raw 14d",
             "flagsmith.apiPort: port must be an integer between 1 and 65535, got 0. " +
                 "Fix: pulumi config set --path flagsmith.apiPort <number>",
         ]);
