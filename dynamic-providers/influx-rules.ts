@@ -9,9 +9,11 @@
 export const MIN_RETENTION_SECONDS = 3600;
 
 /**
- * Why a bucket name is refused, or undefined when it is fine. InfluxDB 2.7.12 itself refuses a leading `_` and a `"`
- * (tenant/service_bucket.go `validBucketName`) and an empty name; the rest (control characters, surrounding spaces,
- * more than 255 characters) is this project's own caution, stricter than the server.
+ * Why a bucket name is refused, or undefined when it is fine. InfluxDB 2.7.12 itself refuses only a leading `_` and a
+ * `"` (tenant/service_bucket.go `validBucketName`); it creates buckets named "", " a\tb " or with 1000 characters
+ * (test/e2e/conformance.e2e.ts). The rest is this project's own caution: an empty, space-padded or control-character
+ * name in a stack file is a mistake, and 255 characters is InfluxDB's limit for v1 database names (MaxNameLen,
+ * v1/services/meta/data.go), which the v1 compatibility API maps to buckets.
  */
 export function bucketNameProblem(name: unknown): string | undefined {
     if (typeof name !== "string" || name === "") {

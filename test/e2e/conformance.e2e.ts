@@ -79,6 +79,21 @@ const SCRIPT: Step[] = [
         body: (c) => ({ orgID: c.orgId, name: "_system", retentionRules: [] }),
     },
     {
+        // The providers refuse these names in Check (influx-rules.ts bucketNameProblem); the server takes them.
+        name: "create a bucket with an empty name",
+        method: "POST",
+        path: () => "/api/v2/buckets",
+        body: (c) => ({ orgID: c.orgId, name: "", retentionRules: [] }),
+        pick: (b) => ({ name: b.name }),
+    },
+    {
+        name: "create a bucket whose name has surrounding spaces and a tab",
+        method: "POST",
+        path: () => "/api/v2/buckets",
+        body: (c) => ({ orgID: c.orgId, name: " a\tb ", retentionRules: [] }),
+        pick: (b) => ({ name: b.name }),
+    },
+    {
         name: "list buckets by name",
         method: "GET",
         path: (c) => `/api/v2/buckets?orgID=${c.orgId}&name=b1`,
