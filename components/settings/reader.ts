@@ -63,10 +63,12 @@ export class SettingsReader {
         return this.prefix === "" ? path : `${this.prefix}.${path}`;
     }
 
-    /** Record a problem (nothing when undefined). */
-    add(problem: string | undefined): void {
-        if (problem !== undefined) {
-            this.problems.push(problem);
+    /** Record problems (an undefined one is no problem). */
+    add(...problems: (string | undefined)[]): void {
+        for (const problem of problems) {
+            if (problem !== undefined) {
+                this.problems.push(problem);
+            }
         }
     }
 
@@ -83,13 +85,8 @@ export class SettingsReader {
         }
     }
 
-    /** Whether a problem about `key` (as the user writes it) was recorded. */
-    reported(key: string): boolean {
-        return this.problems.some((p) => p.startsWith(key));
-    }
-
     /** The raw value at the dotted `path` below this reader's root. */
-    lookup(path: string): unknown {
+    private lookup(path: string): unknown {
         return path.split(".").reduce<unknown>((obj, key) => (isRecord(obj) ? obj[key] : undefined), this.raw);
     }
 
@@ -120,16 +117,12 @@ export class SettingsReader {
         if (v === undefined) {
             return undefined;
         }
-        let parsed: T | undefined;
-        this.run(
-            path,
-            v,
-            (value, setting) => {
-                parsed = parse(value, setting);
-            },
-            example,
-        );
-        return parsed;
+        try {
+            return parse(v, this.key(path));
+        } catch (err) {
+            this.problem(path, (err as Error).message, example);
+            return undefined;
+        }
     }
 
     /** A string; `required` records a problem when it is missing. */

@@ -333,6 +333,14 @@ function parseBackfill(raw: unknown, retention: AnalyticsRetention, r: SettingsR
     return seconds ? (raw.range as string) : undefined;
 }
 
+/** Throw unless `image` is a pinned Flagsmith image (flagsmith-docker.ts pinnedImageProblem). */
+function checkFlagsmithImage(image: unknown, setting: string): void {
+    const problem = typeof image === "string" ? pinnedImageProblem(image) : "must be a string";
+    if (problem !== undefined) {
+        throw settingError(`${setting}: ${problem}.`);
+    }
+}
+
 /** The two ways out when this stack cannot run Flagsmith on Docker next to InfluxDB. */
 const FLAGSMITH_WAYS_OUT =
     "either run Flagsmith on Kubernetes (pulumi config set --path flagsmith.platform kubernetes) or deploy it " +
@@ -424,24 +432,11 @@ function parseFlagsmith(
     const fr = r.at("flagsmith", f);
     const protectData = fr.boolean("protectData");
     const docker = platform === "docker";
-    if (docker && f.image !== undefined) {
-        const problem = typeof f.image === "string" ? pinnedImageProblem(f.image) : "must be a string";
-        r.add(
-            problem &&
-                `flagsmith.image: ${problem}. Fix: pulumi config set --path flagsmith.image ${DEFAULT_FLAGSMITH_IMAGE}`,
-        );
+    if (docker) {
+        fr.value("image", checkFlagsmithImage, DEFAULT_FLAGSMITH_IMAGE);
+        fr.value("bindAddress", (v, s) => checkBindAddress(String(v), s), "127.0.0.1");
     }
     const apiPort = fr.number("apiPort", checkPort);
-    if (docker && f.bindAddress !== undefined) {
-        r.attempt(() => {
-            const fix = "Fix: pulumi config set --path flagsmith.bindAddress 127.0.0.1";
-            try {
-                checkBindAddress(String(f.bindAddress), "flagsmith.bindAddress");
-            } catch (err) {
-                throw settingError(`${(err as Error).message} ${fix}`);
-            }
-        });
-    }
     const extraEnv = docker ? parseExtraEnv(f.extraEnv, r) : undefined;
     if (
         f.allowedHosts !== undefined &&
@@ -532,7 +527,7 @@ export function readStackSettings(config: pulumi.Config = new pulumi.Config(CONF
         r.add(portConflictProblem(influx, flagsmith));
         // The raw `influxdb` object: these checks are about what the user wrote, not the defaults.
         const influxdb = config.getObject<Record<string, unknown>>("influxdb") ?? {};
-        chartTextProblems(influxdb, influx.platform, flagsmith, bucket).forEach((problem) => r.add(problem));
+        r.add(...chartTextProblems(influxdb, influx.platform, flagsmith, bucket));
         r.add(containerUrlProblem(influxdb, influx.platform, flagsmith));
     }
     if (r.problems.length > 0 || influx === undefined) {

@@ -3,14 +3,13 @@
 import * as assert from "assert";
 import { isInfluxApiError, mapError, redact, refusalHint } from "../../dynamic-providers/errors";
 
-function httpError(statusCode: number, body = "", headers: Record<string, string> = {}) {
-    return Object.assign(new Error(`HTTP ${statusCode}`), { statusCode, body, headers });
-}
-
 describe("error mapper", () => {
     it("names the operation, status, server code and message", () => {
         const e = mapError(
-            httpError(422, JSON.stringify({ code: "conflict", message: 'bucket with name "x" already exists' })),
+            Object.assign(new Error("HTTP 422"), {
+                statusCode: 422,
+                body: JSON.stringify({ code: "conflict", message: 'bucket with name "x" already exists' }),
+            }),
             'create bucket "x"',
             "http://localhost:8086",
             [],

@@ -24,14 +24,16 @@ describe("InfluxDB rules: one table per rule", () => {
             ["default ", /surrounding spaces/],
             ["x".repeat(256), /is too long \(256 characters; at most 255\)/],
         ];
+        /** A long name is shown by its length. */
+        const shown = (name: unknown) =>
+            JSON.stringify(typeof name === "string" && name.length > 20 ? `${name.length} characters` : name);
         for (const name of accepted) {
-            it(`accepts ${JSON.stringify(name.length > 20 ? `${name.length} characters` : name)}`, () => {
+            it(`accepts ${shown(name)}`, () => {
                 assert.strictEqual(bucketNameProblem(name), undefined);
             });
         }
         for (const [name, message] of refused) {
-            const shown = typeof name === "string" && name.length > 20 ? `${name.length} characters` : name;
-            it(`refuses ${JSON.stringify(shown)}: ${message.source}`, () => {
+            it(`refuses ${shown(name)}: ${message.source}`, () => {
                 assert.match(bucketNameProblem(name) ?? "", message);
             });
         }
